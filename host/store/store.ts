@@ -1,0 +1,106 @@
+// The Store interface: what the manager needs from persistence, with its semantics written down.
+import type {
+  CgSnapshotRow,
+  EntityKind,
+  GroupRow,
+  JournalEntry,
+  LastError,
+  RowWrite,
+  SnapshotRow,
+  VolumeRow,
+} from "../model.js";
+
+/** How hard a commit tries to survive: see README "Durability". */
+export type Durability = "normal" | "full";
+
+/** Filters for listings; soft-deleted rows are left out unless `includeDeleted` is set. */
+export interface ListFilter {
+  includeDeleted?: boolean;
+}
+
+/** A new row as inserted; the store fills timestamps, metadata `{}` and null provider fields. */
+export type NewGroup = Pick<
+  GroupRow,
+  "id" | "name" | "description" | "projectId" | "volumeTypes" | "status" | "sourceCgsnapshotId" | "sourceGroupId"
+>;
+export type NewVolume = Pick<
+  VolumeRow,
+  "id" | "name" | "sizeGb" | "volumeType" | "projectId" | "status" | "groupId" | "sourceId"
+>;
+export type NewCgSnapshot = Pick<CgSnapshotRow, "id" | "groupId" | "name" | "description" | "projectId" | "status">;
+export type NewSnapshot = Pick<SnapshotRow, "id" | "cgsnapshotId" | "volumeId" | "volumeSizeGb" | "status">;
+
+/** A compare-and-set status move: every row in `ids` must hold one of `from`. */
+export interface StatusMove {
+  kind: EntityKind;
+  ids: readonly string[];
+  from: readonly string[];
+  to: string;
+}
+
+/**
+ * Persistence for groups, volumes, cgsnapshots, snapshots and the operation journal.
+ *
+ * Semantics every implementation keeps:
+ * - `transaction(fn)` runs fn atomically: everything it writes commits together or not at all
+ *   (fn throwing rolls back and rethrows). Nested calls join the outer transaction.
+ * - `moveStatus` and `applyWrites` are compare-and-set: when any named row does not hold an
+ *   expected status (or does not exist, or is soft-deleted), they throw `StatusConflictError`
+ *   naming the row, its status and the expected ones, and (inside `transaction`) nothing of that
+ *   transaction is kept. So two hosts, or two calls, on one database cannot both move a row.
+ * - Reads of a missing id return undefined; soft-deleted rows are returned by `get*` (with
+ *   `deletedAt` set) but left out of listings unless asked for.
+ * - Timestamps are ISO-8601 strings set by the store; `updatedAt` changes on every write.
+ */
+export interface Store {
+  transaction<T>(fn: () => T): T;
+
+  getGroup(id: string): GroupRow | undefined;
+  listGroups(filter?: ListFilter): GroupRow[];
+  getVolume(id: string): VolumeRow | undefined;
+  listVolumes(filter?: ListFilter & { groupId?: string }): VolumeRow[];
+  getCgSnapshot(id: string): CgSnapshotRow | undefined;
+  listCgSnapshots(filter?: ListFilter & { groupId?: string }): CgSnapshotRow[];
+  getSnapshot(id: string): SnapshotRow | undefined;
+  /** Snapshots of one cgsnapshot, in insertion order. */
+  listSnapshots(cgsnapshotId: string, filter?: ListFilter): SnapshotRow[];
+
+  insertGroup(row: NewGroup): void;
+  insertVolume(row: NewVolume): void;
+  insertCgSnapshot(row: NewCgSnapshot): void;
+  insertSnapshots(rows: readonly NewSnapshot[]): void;
+
+  /** Compare-and-set status move; throws StatusConflictError when any row does not match. */
+  moveStatus(move: StatusMove): void;
+  /** Applies the rules' writes, each compare-and-set; throws StatusConflictError on a mismatch. */
+  applyWrites(writes: readonly RowWrite[]): void;
+  /** Records `error` as the last error of the named rows without touching their status. */
+  recordLastError(kind: EntityKind, ids: readonly string[], error: LastError): void;
+  /** Sets a volume's status between `available` and `in-use` (attach/detach by the volume service). */
+  setVolumeAttached(id: string, attached: boolean): void;
+
+  openJournal(entry: Omit<JournalEntry, "state" | "result" | "createdAt" | "closedAt">): void;
+  closeJournal(operationId: string, result: string): void;
+  getJournal(operationId: string): JournalEntry | undefined;
+  /** Entries still open: operations a host died in the middle of. Oldest first. */
+  listOpenJournal(): JournalEntry[];
+
+  close(): void;
+}
+
+/** Thrown by compare-and-set writes when a row is not in an expected status. */
+export class StatusConflictError extends Error {
+  readonly code = "STATUS_CONFLICT";
+  constructor(
+    readonly kind: EntityKind,
+    readonly id: string,
+    readonly actual: string | undefined,
+    readonly expected: readonly string[],
+  ) {
+    super(
+      `STATUS_CONFLICT: ${kind} ${id} is ${actual === undefined ? "missing or deleted" : `'${actual}'`}, ` +
+        `expected one of ${expected.map((s) => `'${s}'`).join(", ")}; another call changed it first, reload and retry`,
+    );
+    this.name = "StatusConflictError";
+  }
+}
