@@ -11,10 +11,10 @@ import {
   DeleteCgSnapshotResponse,
   DeleteConsistencyGroupRequest,
   DeleteConsistencyGroupResponse,
-  Operation,
   UpdateConsistencyGroupRequest,
   UpdateConsistencyGroupResponse,
 } from "../gen/cgdriver/v1/driver.js";
+import { Operation } from "../gen/cgdriver/v1/plugin.js";
 import type { OperationKind } from "./model.js";
 
 export {
