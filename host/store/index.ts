@@ -1,0 +1,13 @@
+// The store layer's public surface: the Store interface and its SQLite implementation.
+export { openSqliteStore, type OpenSqliteStoreOptions } from "./sqlite-store.js";
+export {
+  StatusConflictError,
+  type Durability,
+  type ListFilter,
+  type NewCgSnapshot,
+  type NewGroup,
+  type NewSnapshot,
+  type NewVolume,
+  type StatusMove,
+  type Store,
+} from "./store.js";

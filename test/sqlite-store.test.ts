@@ -1,0 +1,453 @@
+// The SQLite store on a real file: schema and migrations, durability settings, compare-and-set
+// status moves and writes (alone, in batches, across two connections), transactions, the journal.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import Database from "better-sqlite3";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { LastError, RowWrite } from "../host/model.js";
+import { openSqliteStore, StatusConflictError, type Durability, type NewVolume, type Store } from "../host/store/index.js";
+import { migrate, MIGRATIONS, SCHEMA_VERSION, type Migration } from "../host/store/migrations.js";
+import type { SqliteStore } from "../host/store/sqlite-store.js";
+
+let dir: string;
+let dbPath: string;
+let opened: Array<{ close(): void }>;
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), "cghost-store-"));
+  // A folder that does not exist yet: the store creates it.
+  dbPath = join(dir, "state", "cghost.db");
+  opened = [];
+});
+
+afterEach(() => {
+  try {
+    for (const handle of opened) handle.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+function open(durability?: Durability): SqliteStore {
+  const store = openSqliteStore({ path: dbPath, ...(durability ? { durability } : {}) });
+  opened.push(store);
+  return store;
+}
+
+/** A second, plain connection to look at the file as stored. */
+function inspect(): Database.Database {
+  const db = new Database(dbPath, { readonly: true, fileMustExist: true });
+  opened.push(db);
+  return db;
+}
+
+function addGroup(store: Store, id: string, status: "available" | "creating" = "available"): void {
+  store.insertGroup({
+    id,
+    name: `name-${id}`,
+    description: "d",
+    projectId: "p1",
+    volumeTypes: ["gold", "silver"],
+    status,
+    sourceCgsnapshotId: null,
+    sourceGroupId: null,
+  });
+}
+
+function addVolume(store: Store, id: string, extra: Partial<NewVolume> = {}): void {
+  store.insertVolume({ id, name: `name-${id}`, sizeGb: 10, volumeType: "gold", projectId: "p1", status: "available", groupId: null, sourceId: null, ...extra });
+}
+
+/** Fails the test unless fn throws a StatusConflictError, which it returns. */
+function conflictOf(fn: () => void): StatusConflictError {
+  try {
+    fn();
+  } catch (error) {
+    expect(error).toBeInstanceOf(StatusConflictError);
+    return error as StatusConflictError;
+  }
+  throw new Error("expected a StatusConflictError, and the call succeeded");
+}
+
+const tick = () => new Promise((resolve) => setTimeout(resolve, 3));
+
+const lastError: LastError = { code: "DRIVER_FAILED", grpcCode: 14, message: "array offline", at: "2024-01-01T00:00:00.000Z", operationId: "op-1" };
+
+describe("schema and migrations", () => {
+  it("opening a new file creates its folder, every table and sets user_version", () => {
+    const store = open();
+    expect(store.settings().schemaVersion).toBe(SCHEMA_VERSION);
+    const db = inspect();
+    expect(db.pragma("user_version", { simple: true })).toBe(MIGRATIONS.length);
+    const tables = db.prepare<[], { name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all().map((r) => r.name);
+    expect(tables).toEqual(["cgsnapshots", "groups", "journal", "snapshots", "volumes"]);
+    const indexes = db.prepare<[], { name: string }>("SELECT name FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_%'").all().map((r) => r.name);
+    expect(indexes).toEqual(expect.arrayContaining(["volumes_by_group", "cgsnapshots_by_group", "journal_by_state"]));
+    const columns = db.prepare<[], { name: string }>("SELECT name FROM pragma_table_info('snapshots')").all().map((r) => r.name);
+    expect(columns).toEqual(expect.arrayContaining(["id", "status", "cgsnapshot_id", "volume_id", "volume_size_gb", "position", "provider_location", "provider_id", "metadata", "last_error", "deleted_at"]));
+  });
+
+  it("closing and reopening keeps the data and runs no step twice", () => {
+    const first = open();
+    addGroup(first, "g1");
+    addVolume(first, "v1", { groupId: "g1" });
+    first.applyWrites([{ kind: "volume", id: "v1", expect: ["available"], status: "available", provider: { metadata: { k: "v" } } }]);
+    first.close();
+    first.close(); // idempotent
+
+    const second = open();
+    expect(second.settings().schemaVersion).toBe(SCHEMA_VERSION);
+    expect(second.getGroup("g1")?.volumeTypes).toEqual(["gold", "silver"]);
+    expect(second.getVolume("v1")).toMatchObject({ groupId: "g1", metadata: { k: "v" }, status: "available" });
+    expect(second.listVolumes({ groupId: "g1" }).map((v) => v.id)).toEqual(["v1"]);
+  });
+
+  it("a failing step rolls back with the steps before it in the same run: the file keeps its old version", () => {
+    const db = new Database(join(dir, "m.db"));
+    opened.push(db);
+    const steps: Migration[] = [
+      { version: 1, description: "one", sql: "CREATE TABLE a (x INTEGER);" },
+      { version: 2, description: "two", sql: "CREATE TABLE b (x INTEGER); INSERT INTO nowhere VALUES (1);" },
+    ];
+    migrate(db, steps.slice(0, 1));
+    expect(db.pragma("user_version", { simple: true })).toBe(1);
+    expect(() => migrate(db, steps)).toThrow(/nowhere/);
+    expect(db.pragma("user_version", { simple: true })).toBe(1);
+    expect(db.prepare("SELECT name FROM sqlite_master WHERE name = 'b'").get()).toBeUndefined();
+  });
+
+  it("refuses a file written by a newer schema, naming both versions", () => {
+    open().close();
+    const db = new Database(dbPath);
+    db.pragma(`user_version = ${SCHEMA_VERSION + 5}`);
+    db.close();
+    expect(() => open()).toThrow(new RegExp(`schema version ${SCHEMA_VERSION + 5}, newer than ${SCHEMA_VERSION}`));
+  });
+
+  it("CHECK constraints refuse a status the entity cannot hold", () => {
+    open();
+    const db = new Database(dbPath);
+    opened.push(db);
+    expect(() =>
+      db.prepare("INSERT INTO volumes (id, name, size_gb, volume_type, status, project_id, created_at, updated_at) VALUES ('x', 'n', 1, 'g', 'updating', 'p', 't', 't')").run(),
+    ).toThrow(/CHECK constraint failed/);
+  });
+});
+
+describe("connection settings", () => {
+  it("runs in WAL mode with foreign keys on and a busy timeout", () => {
+    const store = open();
+    expect(store.settings()).toMatchObject({ journalMode: "wal", foreignKeys: true, busyTimeoutMs: 5000 });
+    // WAL is a property of the file: a second connection sees it too.
+    expect(inspect().pragma("journal_mode", { simple: true })).toBe("wal");
+  });
+
+  it("durability 'normal' (the default) is synchronous=NORMAL (1), 'full' is FULL (2)", () => {
+    expect(open().settings().synchronous).toBe(1);
+    expect(open("normal").settings().synchronous).toBe(1);
+    expect(open("full").settings().synchronous).toBe(2);
+  });
+
+  it("refuses an unknown durability, naming it", () => {
+    expect(() => openSqliteStore({ path: dbPath, durability: "paranoid" as Durability })).toThrow(/'paranoid'/);
+  });
+
+  it("foreign keys are enforced, and the error names the row", () => {
+    const store = open();
+    expect(() => addVolume(store, "v-orphan", { groupId: "no-such-group" })).toThrow(/FOREIGN KEY constraint failed \(volume 'v-orphan'\)/);
+    expect(store.getVolume("v-orphan")).toBeUndefined();
+  });
+});
+
+describe("moveStatus is compare-and-set", () => {
+  it("moves rows that hold an expected status and stamps updatedAt", async () => {
+    const store = open();
+    addVolume(store, "v1");
+    addVolume(store, "v2", { status: "error" });
+    const before = store.getVolume("v1")!;
+    await tick();
+    store.moveStatus({ kind: "volume", ids: ["v1", "v2"], from: ["available", "error"], to: "deleting" });
+    expect(store.getVolume("v1")?.status).toBe("deleting");
+    expect(store.getVolume("v2")?.status).toBe("deleting");
+    expect(store.getVolume("v1")!.updatedAt > before.updatedAt).toBe(true);
+    expect(store.getVolume("v1")!.createdAt).toBe(before.createdAt);
+  });
+
+  it("throws StatusConflictError naming the row, its status and the expected ones, and changes nothing", () => {
+    const store = open();
+    addGroup(store, "g1", "creating");
+    const before = store.getGroup("g1");
+    const error = conflictOf(() => store.moveStatus({ kind: "group", ids: ["g1"], from: ["available", "error"], to: "deleting" }));
+    expect(error).toMatchObject({ code: "STATUS_CONFLICT", kind: "group", id: "g1", actual: "creating", expected: ["available", "error"] });
+    expect(error.message).toContain("g1");
+    expect(store.getGroup("g1")).toEqual(before);
+  });
+
+  it("a missing or soft-deleted row is a conflict with no actual status", () => {
+    const store = open();
+    addVolume(store, "v1");
+    store.applyWrites([{ kind: "volume", id: "v1", expect: ["available"], status: "deleted", softDelete: true }]);
+    expect(conflictOf(() => store.moveStatus({ kind: "volume", ids: ["v1"], from: ["deleted"], to: "available" }))).toMatchObject({ id: "v1", actual: undefined });
+    expect(conflictOf(() => store.moveStatus({ kind: "volume", ids: ["nope"], from: ["available"], to: "deleting" }))).toMatchObject({ id: "nope", actual: undefined });
+  });
+
+  it("a batch where one row conflicts commits nothing", () => {
+    const store = open();
+    for (const id of ["v1", "v2", "v3"]) addVolume(store, id);
+    store.moveStatus({ kind: "volume", ids: ["v2"], from: ["available"], to: "in-use" });
+    const before = store.listVolumes();
+    const error = conflictOf(() => store.moveStatus({ kind: "volume", ids: ["v1", "v2", "v3"], from: ["available"], to: "deleting" }));
+    expect(error).toMatchObject({ id: "v2", actual: "in-use", expected: ["available"] });
+    expect(store.listVolumes()).toEqual(before);
+  });
+
+  it("inside a caller's transaction that catches the conflict, the half-done batch is still undone", () => {
+    const store = open();
+    addGroup(store, "g1");
+    for (const id of ["v1", "v2"]) addVolume(store, id);
+    store.moveStatus({ kind: "volume", ids: ["v2"], from: ["available"], to: "error" });
+    store.transaction(() => {
+      store.moveStatus({ kind: "group", ids: ["g1"], from: ["available"], to: "updating" });
+      expect(() => store.moveStatus({ kind: "volume", ids: ["v1", "v2"], from: ["available"], to: "deleting" })).toThrow(StatusConflictError);
+    });
+    expect(store.getGroup("g1")?.status).toBe("updating");
+    expect(store.getVolume("v1")?.status).toBe("available");
+  });
+
+  it("two stores on one file cannot both move the same row", () => {
+    const a = open();
+    const b = open();
+    addGroup(a, "g1");
+    // Both saw it available; the first move wins, the second is told what happened.
+    expect(b.getGroup("g1")?.status).toBe("available");
+    a.moveStatus({ kind: "group", ids: ["g1"], from: ["available"], to: "deleting" });
+    const error = conflictOf(() => b.moveStatus({ kind: "group", ids: ["g1"], from: ["available"], to: "updating" }));
+    expect(error).toMatchObject({ id: "g1", actual: "deleting", expected: ["available"] });
+    expect(a.getGroup("g1")?.status).toBe("deleting");
+    expect(b.getGroup("g1")?.status).toBe("deleting");
+  });
+
+  it("refuses a status the entity cannot hold, naming it", () => {
+    const store = open();
+    addVolume(store, "v1");
+    expect(() => store.moveStatus({ kind: "volume", ids: ["v1"], from: ["available"], to: "updating" })).toThrow(/status 'updating' is not a volume status/);
+    expect(store.getVolume("v1")?.status).toBe("available");
+  });
+});
+
+describe("applyWrites", () => {
+  it("applies provider fields and merges metadata into what is stored", () => {
+    const store = open();
+    addGroup(store, "g1", "creating");
+    store.applyWrites([
+      { kind: "group", id: "g1", expect: ["creating"], status: "available", provider: { providerLocation: "pool-a", metadata: { a: "1", b: "2" } } },
+    ]);
+    expect(store.getGroup("g1")).toMatchObject({ status: "available", providerLocation: "pool-a", providerId: null, metadata: { a: "1", b: "2" } });
+    store.applyWrites([{ kind: "group", id: "g1", expect: ["available"], status: "available", provider: { providerId: "id-9", metadata: { b: "3", c: "4" } } }]);
+    // Absent fields keep the stored value; metadata keys are added or replaced, never dropped.
+    expect(store.getGroup("g1")).toMatchObject({ providerLocation: "pool-a", providerId: "id-9", metadata: { a: "1", b: "3", c: "4" } });
+  });
+
+  it("leaves provider fields NULL when never set", () => {
+    const store = open();
+    addVolume(store, "v1");
+    store.applyWrites([{ kind: "volume", id: "v1", expect: ["available"], status: "error" }]);
+    const row = inspect().prepare("SELECT provider_location, provider_id, metadata, last_error, deleted_at FROM volumes WHERE id = 'v1'").get();
+    expect(row).toEqual({ provider_location: null, provider_id: null, metadata: "{}", last_error: null, deleted_at: null });
+  });
+
+  it("a soft delete hides the row from listings, while get returns it with deletedAt set", () => {
+    const store = open();
+    addGroup(store, "g1");
+    store.insertCgSnapshot({ id: "c1", groupId: "g1", name: "c", description: "", projectId: "p1", status: "deleting" });
+    store.insertSnapshots([{ id: "s1", cgsnapshotId: "c1", volumeId: "v", volumeSizeGb: 1, status: "deleting" }]);
+    store.applyWrites([
+      { kind: "cgsnapshot", id: "c1", expect: ["deleting"], status: "deleted", softDelete: true },
+      { kind: "snapshot", id: "s1", expect: ["deleting"], status: "deleted", softDelete: true },
+    ]);
+    expect(store.getCgSnapshot("c1")).toMatchObject({ status: "deleted", deletedAt: expect.any(String) });
+    expect(store.getSnapshot("s1")?.deletedAt).not.toBeNull();
+    expect(store.listCgSnapshots()).toEqual([]);
+    expect(store.listCgSnapshots({ groupId: "g1" })).toEqual([]);
+    expect(store.listSnapshots("c1")).toEqual([]);
+    expect(store.listCgSnapshots({ groupId: "g1", includeDeleted: true }).map((c) => c.id)).toEqual(["c1"]);
+    expect(store.listSnapshots("c1", { includeDeleted: true }).map((s) => s.id)).toEqual(["s1"]);
+  });
+
+  it("sets a volume's group with a string, clears it with null and leaves it with undefined", () => {
+    const store = open();
+    addGroup(store, "g1");
+    addVolume(store, "v1");
+    store.applyWrites([{ kind: "volume", id: "v1", expect: ["available"], status: "available", groupId: "g1" }]);
+    expect(store.getVolume("v1")?.groupId).toBe("g1");
+    store.applyWrites([{ kind: "volume", id: "v1", expect: ["available"], status: "available" }]);
+    expect(store.getVolume("v1")?.groupId).toBe("g1");
+    expect(store.listVolumes({ groupId: "g1" }).map((v) => v.id)).toEqual(["v1"]);
+    store.applyWrites([{ kind: "volume", id: "v1", expect: ["available"], status: "available", groupId: null }]);
+    expect(store.getVolume("v1")?.groupId).toBeNull();
+    expect(store.listVolumes({ groupId: "g1" })).toEqual([]);
+  });
+
+  it("refuses groupId on anything but a volume", () => {
+    const store = open();
+    addGroup(store, "g1");
+    expect(() => store.applyWrites([{ kind: "group", id: "g1", expect: ["available"], status: "available", groupId: "g2" }])).toThrow(/only volumes change group/);
+  });
+
+  it("stores lastError as JSON and reads it back parsed; recordLastError touches nothing else", () => {
+    const store = open();
+    addVolume(store, "v1", { status: "creating" });
+    addVolume(store, "v2", { status: "deleting" });
+    store.applyWrites([{ kind: "volume", id: "v1", expect: ["creating"], status: "error", lastError }]);
+    expect(store.getVolume("v1")?.lastError).toEqual(lastError);
+    expect(JSON.parse(String(inspect().prepare<[], { last_error: string }>("SELECT last_error FROM volumes WHERE id = 'v1'").get()?.last_error))).toEqual(lastError);
+    // A later write without lastError keeps the recorded one.
+    store.applyWrites([{ kind: "volume", id: "v1", expect: ["error"], status: "error" }]);
+    expect(store.getVolume("v1")?.lastError).toEqual(lastError);
+
+    const other = { ...lastError, message: "timed out", operationId: "op-2" };
+    store.recordLastError("volume", ["v2"], other);
+    expect(store.getVolume("v2")).toMatchObject({ status: "deleting", lastError: other });
+    expect(() => store.recordLastError("volume", ["ghost"], other)).toThrow(/volume 'ghost'/);
+  });
+
+  it("a batch where one write conflicts commits none of it", () => {
+    const store = open();
+    addGroup(store, "g1", "creating");
+    addVolume(store, "v1", { status: "creating" });
+    addVolume(store, "v2", { status: "available" });
+    const writes: RowWrite[] = [
+      { kind: "group", id: "g1", expect: ["creating"], status: "available", provider: { providerLocation: "x" } },
+      { kind: "volume", id: "v1", expect: ["creating"], status: "available", groupId: "g1" },
+      { kind: "volume", id: "v2", expect: ["creating"], status: "available" },
+    ];
+    const before = { group: store.getGroup("g1"), volumes: store.listVolumes() };
+    expect(conflictOf(() => store.applyWrites(writes))).toMatchObject({ kind: "volume", id: "v2", actual: "available", expected: ["creating"] });
+    expect({ group: store.getGroup("g1"), volumes: store.listVolumes() }).toEqual(before);
+  });
+});
+
+describe("setVolumeAttached", () => {
+  it("moves available to in-use and back, and refuses any other starting status", () => {
+    const store = open();
+    addVolume(store, "v1");
+    store.setVolumeAttached("v1", true);
+    expect(store.getVolume("v1")?.status).toBe("in-use");
+    expect(conflictOf(() => store.setVolumeAttached("v1", true))).toMatchObject({ id: "v1", actual: "in-use", expected: ["available"] });
+    store.setVolumeAttached("v1", false);
+    expect(store.getVolume("v1")?.status).toBe("available");
+    expect(conflictOf(() => store.setVolumeAttached("v1", false))).toMatchObject({ actual: "available", expected: ["in-use"] });
+    addVolume(store, "v2", { status: "error" });
+    expect(conflictOf(() => store.setVolumeAttached("v2", true))).toMatchObject({ id: "v2", actual: "error" });
+  });
+});
+
+describe("transaction", () => {
+  it("a throw rolls back everything written inside and rethrows the same error", () => {
+    const store = open();
+    addGroup(store, "g1");
+    const boom = new Error("boom");
+    expect(() =>
+      store.transaction(() => {
+        addVolume(store, "v1", { groupId: "g1" });
+        store.moveStatus({ kind: "group", ids: ["g1"], from: ["available"], to: "deleting" });
+        store.openJournal({ operationId: "op-1", kind: "delete_group", groupId: "g1", rows: { groups: ["g1"], volumes: [], cgsnapshots: [], snapshots: [] }, request: {} });
+        throw boom;
+      }),
+    ).toThrow(boom);
+    expect(store.getVolume("v1")).toBeUndefined();
+    expect(store.getGroup("g1")?.status).toBe("available");
+    expect(store.getJournal("op-1")).toBeUndefined();
+  });
+
+  it("returns fn's value, and a nested throw caught by the outer undoes only the inner part", () => {
+    const store = open();
+    const value = store.transaction(() => {
+      addGroup(store, "g1");
+      try {
+        store.transaction(() => {
+          addGroup(store, "g2");
+          throw new Error("inner");
+        });
+      } catch {
+        // The outer decides to go on without the inner part.
+      }
+      return 42;
+    });
+    expect(value).toBe(42);
+    expect(store.getGroup("g1")).toBeDefined();
+    expect(store.getGroup("g2")).toBeUndefined();
+  });
+});
+
+describe("listings", () => {
+  it("list in insertion order, not id order, and leave out soft-deleted rows unless asked", () => {
+    const store = open();
+    for (const id of ["g-c", "g-a", "g-b"]) addGroup(store, id);
+    for (const id of ["v-z", "v-a", "v-m"]) addVolume(store, id, { groupId: "g-a" });
+    addVolume(store, "v-free");
+    store.applyWrites([{ kind: "volume", id: "v-a", expect: ["available"], status: "deleted", softDelete: true }]);
+    expect(store.listGroups().map((g) => g.id)).toEqual(["g-c", "g-a", "g-b"]);
+    expect(store.listVolumes({ groupId: "g-a" }).map((v) => v.id)).toEqual(["v-z", "v-m"]);
+    expect(store.listVolumes({ groupId: "g-a", includeDeleted: true }).map((v) => v.id)).toEqual(["v-z", "v-a", "v-m"]);
+    expect(store.listVolumes().map((v) => v.id)).toEqual(["v-z", "v-m", "v-free"]);
+  });
+
+  it("listSnapshots returns snapshots in insertion order across batches, with the cgsnapshot's project", () => {
+    const store = open();
+    addGroup(store, "g1");
+    store.insertCgSnapshot({ id: "c1", groupId: "g1", name: "c", description: "", projectId: "p7", status: "creating" });
+    const snap = (id: string) => ({ id, cgsnapshotId: "c1", volumeId: `vol-${id}`, volumeSizeGb: 5, status: "creating" as const });
+    store.insertSnapshots(["s-q", "s-b", "s-x"].map(snap));
+    store.insertSnapshots(["s-a"].map(snap));
+    const listed = store.listSnapshots("c1");
+    expect(listed.map((s) => s.id)).toEqual(["s-q", "s-b", "s-x", "s-a"]);
+    expect(listed[0]).toMatchObject({ projectId: "p7", volumeId: "vol-s-q", volumeSizeGb: 5, metadata: {}, providerLocation: null, lastError: null });
+    const positions = inspect().prepare<[], { id: string; position: number }>("SELECT id, position FROM snapshots ORDER BY position").all();
+    expect(positions).toEqual([{ id: "s-q", position: 0 }, { id: "s-b", position: 1 }, { id: "s-x", position: 2 }, { id: "s-a", position: 3 }]);
+  });
+
+  it("insertSnapshots is one transaction: a duplicate id inserts none of the batch, and the error names it", () => {
+    const store = open();
+    addGroup(store, "g1");
+    store.insertCgSnapshot({ id: "c1", groupId: "g1", name: "c", description: "", projectId: "p1", status: "creating" });
+    const snap = (id: string) => ({ id, cgsnapshotId: "c1", volumeId: "v", volumeSizeGb: 1, status: "creating" as const });
+    expect(() => store.insertSnapshots([snap("s1"), snap("s2"), snap("s1")])).toThrow(/snapshot 's1'/);
+    expect(store.listSnapshots("c1")).toEqual([]);
+    expect(() => store.insertSnapshots([{ ...snap("s9"), cgsnapshotId: "nope" }])).toThrow(/cgsnapshot 'nope'/);
+  });
+});
+
+describe("journal", () => {
+  const rows = { groups: ["g1"], volumes: ["v1", "v2"], cgsnapshots: [], snapshots: [] };
+
+  it("opens, lists open entries oldest first, closes with a result, and keeps closed entries readable", () => {
+    const store = open();
+    store.openJournal({ operationId: "op-b", kind: "update_group", groupId: "g1", rows, request: { addIds: ["v1"], removeIds: [] } });
+    store.openJournal({ operationId: "op-a", kind: "delete_group", groupId: "g1", rows, request: { deleteVolumes: true } });
+    expect(store.listOpenJournal().map((e) => e.operationId)).toEqual(["op-b", "op-a"]);
+    expect(store.getJournal("op-b")).toMatchObject({ kind: "update_group", groupId: "g1", rows, request: { addIds: ["v1"], removeIds: [] }, state: "open", result: null, closedAt: null });
+
+    store.closeJournal("op-b", "update_group.ok");
+    expect(store.listOpenJournal().map((e) => e.operationId)).toEqual(["op-a"]);
+    expect(store.getJournal("op-b")).toMatchObject({ state: "closed", result: "update_group.ok", closedAt: expect.any(String) });
+    expect(inspect().prepare("SELECT state, result FROM journal WHERE operation_id = 'op-b'").get()).toEqual({ state: "closed", result: "update_group.ok" });
+  });
+
+  it("closing twice or closing an unknown entry throws, naming the operation", () => {
+    const store = open();
+    store.openJournal({ operationId: "op-1", kind: "create_group", groupId: "g1", rows, request: null });
+    store.closeJournal("op-1", "create_group.ok");
+    expect(() => store.closeJournal("op-1", "again")).toThrow(/'op-1' is already closed/);
+    expect(() => store.closeJournal("op-404", "x")).toThrow(/'op-404' does not exist/);
+    expect(store.getJournal("op-1")?.result).toBe("create_group.ok");
+  });
+
+  it("open entries survive a reopen: what recovery reads after a host died", () => {
+    const first = open();
+    first.openJournal({ operationId: "op-1", kind: "create_cgsnapshot", groupId: "g1", rows, request: { name: "n" } });
+    first.close();
+    expect(open().listOpenJournal()).toMatchObject([{ operationId: "op-1", state: "open", request: { name: "n" } }]);
+  });
+});
