@@ -31,6 +31,8 @@ export interface CallOptions {
 export interface PluginClient {
   readonly info: PluginInfo;
   readonly capabilities: PluginCapabilities;
+  /** The contract version both sides speak (the highest they share), when the client knows it. */
+  readonly contractVersion?: string;
   /** The plugin's address, e.g. `unix:///tmp/cghost-x/plugin.sock`. */
   readonly address: string;
   /** The child's pid when the host launched it; undefined for a plugin it only connected to. */
