@@ -1,0 +1,32 @@
+// RULES.md section 1: create_consistencygroup(group). The group is `creating` before the call.
+import type { CreateConsistencyGroupResponse } from "../contract.js";
+import type { GroupRow } from "../model.js";
+import { malformedCreateGroup } from "./malformed.js";
+import type { DriverOutcome, RuleContext, RuleResult } from "./outcome.js";
+import { failedResult, okResult, raisedResult, reportedStatusFailure } from "./results.js";
+import { lastErrorOf, modelPhrases, providerOf, reportedStatus, rowWrite, targetOf } from "./row-writes.js";
+import { screenOutcome } from "./screen.js";
+
+/** Decides a create_group outcome: R1.1 raised (or malformed), R1.2 status error, R1.3 other model_update, R1.4 none. */
+export function decideCreateGroup(
+  rows: { group: GroupRow },
+  outcome: DriverOutcome<CreateConsistencyGroupResponse>,
+  ctx: RuleContext,
+): RuleResult {
+  const group = targetOf("group", rows.group);
+  const screened = screenOutcome(outcome, malformedCreateGroup);
+  if (screened.kind === "raised") return raisedResult("R1.1", [group], screened.failure, ctx);
+
+  const update = screened.response.modelUpdate;
+  const provider = providerOf(update);
+  // Only `error` can fail a create: error_deleting is refused as malformed here (R7.3).
+  if (reportedStatus("group", update) === "error") {
+    const failure = reportedStatusFailure(modelPhrases(group, update, (s) => s === "error"), undefined, {
+      kind: "group",
+      ids: [],
+    });
+    return failedResult("R1.2", [rowWrite(group, "error", { provider, lastError: lastErrorOf(failure, ctx) })], failure);
+  }
+  if (update === undefined) return okResult("R1.4", [rowWrite(group, "available")]);
+  return okResult("R1.3", [rowWrite(group, "available", { provider })]);
+}
