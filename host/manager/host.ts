@@ -1,0 +1,690 @@
+// The embeddable host: what a volume service calls. Validates, journals, writes transitional
+// statuses, calls the plugin, and applies the status rules, each step's writes in one transaction.
+import { randomUUID } from "node:crypto";
+import { EventEmitter } from "node:events";
+import { pino, type Logger } from "pino";
+import { RPC_BY_KIND, type RequestByKind, type ResponseByKind } from "../contract.js";
+import type {
+  CgSnapshotRow,
+  GroupRow,
+  JournalEntry,
+  OperationKind,
+  RowWrite,
+  SnapshotRow,
+  VolumeRow,
+} from "../model.js";
+import type { PluginClient } from "../plugin/plugin-client.js";
+import {
+  decideCreateCgSnapshot,
+  decideCreateGroup,
+  decideCreateGroupFromSource,
+  decideDeleteCgSnapshot,
+  decideDeleteGroup,
+  decideUpdateGroup,
+} from "../rules/index.js";
+import type { DriverOutcome, RuleContext, RuleResult } from "../rules/outcome.js";
+import type { ListFilter, Store } from "../store/store.js";
+import {
+  checkCgSnapshotSource,
+  checkCreateCgSnapshot,
+  checkDeleteCgSnapshot,
+  checkDeleteGroup,
+  checkGroupSource,
+  checkId,
+  checkUpdateGroup,
+  liveCgSnapshot,
+  liveGroup,
+  liveVolume,
+} from "./checks.js";
+import { DEFAULT_DEADLINES_MS } from "./deadlines.js";
+import { HostError, type OperationFailure } from "./errors.js";
+import {
+  parseCreateGroup,
+  parseGroupText,
+  parseRegisterVolume,
+  parseText,
+  parseVolumeTypes,
+  type CreateGroupInput,
+  type RegisterVolumeInput,
+} from "./inputs.js";
+import { KeyedLock } from "./keyed-lock.js";
+import { callerMessage, cgsnapshotMessage, groupMessage, snapshotMessage, volumeMessage } from "./to-contract.js";
+
+/** Who asks for an operation; every field is optional and defaulted. */
+export interface Caller {
+  requestId?: string;
+  projectId?: string;
+  userId?: string;
+}
+
+/** How to build a host around a store and a connected plugin. */
+export interface HostOptions {
+  /** Where rows and the journal live (see openSqliteStore). The host closes it on close(). */
+  store: Store;
+  /** The connected plugin (see launchPlugin / connectPlugin). The host closes it on close(). */
+  plugin: PluginClient;
+  /** Per-operation gRPC deadlines in milliseconds; missing ones come from DEFAULT_DEADLINES_MS. */
+  deadlinesMs?: Partial<Record<OperationKind, number>>;
+  /** Structured logger; silent by default. */
+  logger?: Logger;
+  /** The project of rows created without a caller project; default `default`. */
+  defaultProjectId?: string;
+  /** Clock, for tests; default `() => new Date()`. */
+  clock?: () => Date;
+}
+
+/** A group with its member volumes. */
+export interface GroupView {
+  group: GroupRow;
+  volumes: VolumeRow[];
+}
+
+/** A cgsnapshot with its snapshots. */
+export interface CgSnapshotView {
+  cgsnapshot: CgSnapshotRow;
+  snapshots: SnapshotRow[];
+}
+
+/** Where a create-from-source copies from: exactly one of the two. */
+export type GroupSourceInput = { cgsnapshotId: string; groupId?: undefined } | { groupId: string; cgsnapshotId?: undefined };
+
+/** Emitted once per operation that reached the plugin, after its outcome committed. */
+export interface OperationEvent {
+  kind: OperationKind;
+  operationId: string;
+  requestId: string;
+  groupId: string;
+  ok: boolean;
+  ruleId: string;
+  /** Why it failed (the failure code), when it did. */
+  cause?: string;
+  /** Milliseconds from the first status write to the outcome's commit. */
+  ms: number;
+  /** The rows the outcome wrote, with their final statuses. */
+  written: Array<{ kind: string; id: string; status: string }>;
+}
+
+/** Emitted once per driver RPC. */
+export interface PluginCallEvent {
+  kind: OperationKind;
+  method: string;
+  /** The gRPC status code (0 for OK); undefined when the failure had none (e.g. never connected). */
+  grpcCode: number | undefined;
+  ms: number;
+}
+
+/** The events a Host emits, for metrics and watchers. */
+export interface HostEvents {
+  operation: [OperationEvent];
+  "plugin-call": [PluginCallEvent];
+}
+
+/** Rows the rules decide on, and the request sent for them. */
+interface Prepared<K extends OperationKind> {
+  request: RequestByKind[K];
+  decide(outcome: DriverOutcome<ResponseByKind[K]>, ctx: RuleContext): RuleResult;
+}
+
+/** What one operation does at each step of the common flow. */
+interface OperationPlan<K extends OperationKind, T> {
+  kind: K;
+  /** Keys serialised on this host: the group ids (and volume ids) the operation touches. */
+  lockKeys: string[];
+  /** The group the journal files the operation under. */
+  groupId: string;
+  caller: Caller | undefined;
+  /** Checks first (RULES.md), reading the store; throws HostError and writes nothing. */
+  check(): void;
+  /** Inside one transaction with the journal entry: inserts and compare-and-set status moves. */
+  begin(): void;
+  /** What the journal keeps to rebuild the request after a restart. */
+  journal: Pick<JournalEntry, "rows" | "request">;
+  /** Reads the rows back (now transitional) and builds the request and the rule to apply. */
+  prepare(operationId: string, caller: Required<Caller>): Prepared<K>;
+  /** The call's result, read after the outcome committed. */
+  finish(): T;
+}
+
+/** Creates the embeddable host around a store and a connected plugin. */
+export function createHost(options: HostOptions): Host {
+  return new Host(options);
+}
+
+/** The host's API for a volume service. Calls on one group are serialised; others run concurrently. */
+export class Host extends EventEmitter<HostEvents> {
+  private readonly store: Store;
+  private readonly plugin: PluginClient;
+  private readonly log: Logger;
+  private readonly deadlines: Record<OperationKind, number>;
+  private readonly defaultProjectId: string;
+  private readonly clock: () => Date;
+  private readonly locks = new KeyedLock();
+  private readonly inFlight = new Set<Promise<unknown>>();
+  private closed = false;
+
+  constructor(options: HostOptions) {
+    super();
+    this.store = options.store;
+    this.plugin = options.plugin;
+    this.log = options.logger ?? pino({ level: "silent" });
+    this.deadlines = { ...DEFAULT_DEADLINES_MS, ...options.deadlinesMs };
+    this.defaultProjectId = options.defaultProjectId ?? "default";
+    this.clock = options.clock ?? (() => new Date());
+  }
+
+  /** What the plugin said of itself at connection: name, version, contract versions. */
+  get pluginInfo(): PluginClient["info"] {
+    return this.plugin.info;
+  }
+
+  /** The plugin's operations and create-from-source kinds, as it declared them. */
+  get pluginCapabilities(): PluginClient["capabilities"] {
+    return this.plugin.capabilities;
+  }
+
+  /** The plugin child's pid, or undefined for a sidecar. */
+  get pluginPid(): number | undefined {
+    return this.plugin.pid;
+  }
+
+  /** Registers a volume the volume service created, `available` (or `in-use`), in no group. */
+  registerVolume(input: RegisterVolumeInput): VolumeRow {
+    this.checkOpen();
+    const id = randomUUID();
+    this.store.insertVolume({ ...parseRegisterVolume(input, this.defaultProjectId), id, groupId: null, sourceId: null });
+    return this.mustVolume(id);
+  }
+
+  /** Marks a volume attached (`in-use`) or detached (`available`). */
+  setVolumeAttached(volumeId: string, attached: boolean): VolumeRow {
+    this.checkOpen();
+    const volume = liveVolume(this.store, volumeId);
+    try {
+      this.store.setVolumeAttached(volume.id, attached);
+    } catch (error) {
+      throw HostError.from(error);
+    }
+    return liveVolume(this.store, volume.id);
+  }
+
+  /** One volume, soft-deleted ones included; NOT_FOUND when the id names nothing. */
+  showVolume(volumeId: string): VolumeRow {
+    const volume = this.store.getVolume(checkId("volume", volumeId));
+    if (!volume) throw new HostError("NOT_FOUND", `volume ${volumeId} does not exist`);
+    return volume;
+  }
+
+  /** Volumes, optionally of one group. */
+  listVolumes(filter?: ListFilter & { groupId?: string }): VolumeRow[] {
+    return this.store.listVolumes(filter);
+  }
+
+  /** One group with its volumes, soft-deleted ones included; NOT_FOUND when the id names nothing. */
+  showGroup(groupId: string): GroupView {
+    const group = this.store.getGroup(checkId("group", groupId));
+    if (!group) throw new HostError("NOT_FOUND", `group ${groupId} does not exist`);
+    return { group, volumes: this.store.listVolumes({ groupId, includeDeleted: group.deletedAt !== null }) };
+  }
+
+  /** Groups. */
+  listGroups(filter?: ListFilter): GroupRow[] {
+    return this.store.listGroups(filter);
+  }
+
+  /** One cgsnapshot with its snapshots; NOT_FOUND when the id names nothing. */
+  showCgSnapshot(cgsnapshotId: string): CgSnapshotView {
+    const cgsnapshot = this.store.getCgSnapshot(checkId("cgsnapshot", cgsnapshotId));
+    if (!cgsnapshot) throw new HostError("NOT_FOUND", `cgsnapshot ${cgsnapshotId} does not exist`);
+    return {
+      cgsnapshot,
+      snapshots: this.store.listSnapshots(cgsnapshot.id, { includeDeleted: cgsnapshot.deletedAt !== null }),
+    };
+  }
+
+  /** Cgsnapshots, optionally of one group. */
+  listCgSnapshots(filter?: ListFilter & { groupId?: string }): CgSnapshotRow[] {
+    return this.store.listCgSnapshots(filter);
+  }
+
+  /** Creates an empty group (RULES.md section 1). */
+  async createGroup(input: CreateGroupInput, caller?: Caller): Promise<GroupRow> {
+    const spec = parseCreateGroup(input);
+    const id = randomUUID();
+    const projectId = caller?.projectId ?? this.defaultProjectId;
+    return this.execute<"create_group", GroupRow>({
+      kind: "create_group",
+      lockKeys: [id],
+      groupId: id,
+      caller,
+      check: () => undefined,
+      begin: () =>
+        this.store.insertGroup({ id, ...spec, projectId, status: "creating", sourceCgsnapshotId: null, sourceGroupId: null }),
+      journal: { rows: rowsOf({ groups: [id] }), request: {} },
+      prepare: (operationId, who) => {
+        const group = this.mustGroup(id);
+        return {
+          request: { operationId, context: callerMessage(who), group: groupMessage(group) },
+          decide: (outcome, ctx) => decideCreateGroup({ group }, outcome, ctx),
+        };
+      },
+      finish: () => this.mustGroup(id),
+    });
+  }
+
+  /** Creates a group whose volumes copy a cgsnapshot's snapshots or a group's volumes (RULES.md section 2). */
+  async createGroupFromSource(
+    input: Omit<CreateGroupInput, "volumeTypes"> & { volumeTypes?: string[]; source: GroupSourceInput },
+    caller?: Caller,
+  ): Promise<GroupView> {
+    const source = input.source as Partial<{ cgsnapshotId: unknown; groupId: unknown }> | undefined;
+    const hasSnapshot = source?.cgsnapshotId !== undefined;
+    const hasGroup = source?.groupId !== undefined;
+    if (hasSnapshot === hasGroup) {
+      throw new HostError("INVALID_ARGUMENT", "create-from-source needs exactly one source: a cgsnapshot id or a group id");
+    }
+    const kind = hasSnapshot ? "cgsnapshot" : "group";
+    if (this.plugin.capabilities.operations.includes("create_group_from_source") && !this.plugin.capabilities.createFromSourceKinds.includes(kind)) {
+      throw new HostError(
+        "UNSUPPORTED_OPERATION",
+        `plugin '${this.plugin.info.name}' cannot create a group from a ${kind} (it declares: ${this.plugin.capabilities.createFromSourceKinds.join(", ") || "no source kind"}); nothing was written`,
+      );
+    }
+    const text = parseGroupText(input);
+    const explicitTypes = input.volumeTypes === undefined ? undefined : parseVolumeTypes(input.volumeTypes);
+    const id = randomUUID();
+    const projectId = caller?.projectId ?? this.defaultProjectId;
+    // Resolve the source now to know which group to serialise on; check() re-reads it under the lock.
+    const sourceGroupId = hasSnapshot
+      ? liveCgSnapshot(this.store, String(source?.cgsnapshotId)).groupId
+      : liveGroup(this.store, String(source?.groupId)).id;
+    const targets: Array<{ id: string; source: VolumeRow | SnapshotRow; volumeType: string; sizeGb: number }> = [];
+    let volumeTypes: string[] = [];
+    const readSource = (): void => {
+      targets.length = 0;
+      if (hasSnapshot) {
+        const cgsnapshot = liveCgSnapshot(this.store, String(source?.cgsnapshotId));
+        const snapshots = this.store.listSnapshots(cgsnapshot.id);
+        checkCgSnapshotSource(cgsnapshot, snapshots);
+        volumeTypes = this.mustGroup(cgsnapshot.groupId).volumeTypes;
+        for (const snapshot of snapshots) {
+          const origin = this.store.getVolume(snapshot.volumeId);
+          targets.push({ id: randomUUID(), source: snapshot, sizeGb: snapshot.volumeSizeGb, volumeType: origin?.volumeType ?? "" });
+        }
+      } else {
+        const group = liveGroup(this.store, String(source?.groupId));
+        const volumes = this.store.listVolumes({ groupId: group.id });
+        checkGroupSource(group, volumes);
+        volumeTypes = group.volumeTypes;
+        for (const volume of volumes) {
+          targets.push({ id: randomUUID(), source: volume, sizeGb: volume.sizeGb, volumeType: volume.volumeType });
+        }
+      }
+    };
+    const journalRequest = hasSnapshot ? { sourceCgsnapshotId: String(source?.cgsnapshotId) } : { sourceGroupId: String(source?.groupId) };
+    return this.execute<"create_group_from_source", GroupView>({
+      kind: "create_group_from_source",
+      lockKeys: [id, sourceGroupId],
+      groupId: id,
+      caller,
+      check: readSource,
+      begin: () => {
+        this.store.insertGroup({
+          id,
+          ...text,
+          volumeTypes: explicitTypes ?? volumeTypes,
+          projectId,
+          status: "creating",
+          sourceCgsnapshotId: hasSnapshot ? String(source?.cgsnapshotId) : null,
+          sourceGroupId: hasGroup ? String(source?.groupId) : null,
+        });
+        for (const target of targets) {
+          this.store.insertVolume({
+            id: target.id,
+            name: "",
+            sizeGb: target.sizeGb,
+            volumeType: target.volumeType,
+            projectId,
+            status: "creating",
+            groupId: id,
+            sourceId: target.source.id,
+          });
+        }
+      },
+      journal: { rows: rowsOf({ groups: [id] }), request: journalRequest },
+      prepare: (operationId, who) => {
+        const group = this.mustGroup(id);
+        const byId = new Map(this.store.listVolumes({ groupId: id }).map((v) => [v.id, v]));
+        const volumes = targets.map((t) => byId.get(t.id) ?? this.mustVolume(t.id));
+        const request: RequestByKind["create_group_from_source"] = {
+          operationId,
+          context: callerMessage(who),
+          group: groupMessage(group),
+          volumes: volumes.map(volumeMessage),
+          source: hasSnapshot
+            ? {
+                $case: "cgsnapshotSource",
+                value: {
+                  cgsnapshot: cgsnapshotMessage(liveCgSnapshot(this.store, String(source?.cgsnapshotId))),
+                  snapshots: targets.map((t) => snapshotMessage(t.source as SnapshotRow)),
+                },
+              }
+            : {
+                $case: "groupSource",
+                value: {
+                  group: groupMessage(liveGroup(this.store, String(source?.groupId))),
+                  volumes: targets.map((t) => volumeMessage(t.source as VolumeRow)),
+                },
+              },
+        };
+        return { request, decide: (outcome, ctx) => decideCreateGroupFromSource({ group, volumes }, outcome, ctx) };
+      },
+      finish: () => this.showGroup(id),
+    });
+  }
+
+  /** Adds volumes to and removes volumes from a group (RULES.md section 4). */
+  async updateGroup(
+    groupId: string,
+    change: { addVolumeIds?: readonly string[]; removeVolumeIds?: readonly string[] },
+    caller?: Caller,
+  ): Promise<GroupView> {
+    checkId("group", groupId);
+    const addIds = [...(change.addVolumeIds ?? [])];
+    const removeIds = [...(change.removeVolumeIds ?? [])];
+    let add: VolumeRow[] = [];
+    let remove: VolumeRow[] = [];
+    return this.execute<"update_group", GroupView>({
+      kind: "update_group",
+      lockKeys: [groupId, ...addIds.map(volumeKey), ...removeIds.map(volumeKey)],
+      groupId,
+      caller,
+      check: () => ({ add, remove } = checkUpdateGroup(this.store, liveGroup(this.store, groupId), addIds, removeIds)),
+      begin: () => this.store.moveStatus({ kind: "group", ids: [groupId], from: ["available"], to: "updating" }),
+      journal: { rows: rowsOf({ groups: [groupId], volumes: [...addIds, ...removeIds] }), request: { addIds, removeIds } },
+      prepare: (operationId, who) => {
+        const group = this.mustGroup(groupId);
+        const addVolumes = add.map((v) => this.mustVolume(v.id));
+        const removeVolumes = remove.map((v) => this.mustVolume(v.id));
+        return {
+          request: {
+            operationId,
+            context: callerMessage(who),
+            group: groupMessage(group),
+            addVolumes: addVolumes.map(volumeMessage),
+            removeVolumes: removeVolumes.map(volumeMessage),
+          },
+          decide: (outcome, ctx) => decideUpdateGroup({ group, addVolumes, removeVolumes }, outcome, ctx),
+        };
+      },
+      finish: () => this.showGroup(groupId),
+    });
+  }
+
+  /** Deletes a group and, when asked, its volumes (RULES.md section 3). */
+  async deleteGroup(groupId: string, options: { deleteVolumes?: boolean } = {}, caller?: Caller): Promise<GroupView> {
+    checkId("group", groupId);
+    let volumeIds: string[] = [];
+    return this.execute<"delete_group", GroupView>({
+      kind: "delete_group",
+      lockKeys: [groupId],
+      groupId,
+      caller,
+      check: () => {
+        const group = liveGroup(this.store, groupId);
+        const volumes = this.store.listVolumes({ groupId });
+        checkDeleteGroup(this.store, group, volumes, options.deleteVolumes === true);
+        volumeIds = volumes.map((v) => v.id);
+      },
+      begin: () => {
+        this.store.moveStatus({ kind: "group", ids: [groupId], from: ["available", "error"], to: "deleting" });
+        this.store.moveStatus({ kind: "volume", ids: volumeIds, from: ["available", "error", "error_deleting"], to: "deleting" });
+      },
+      journal: { rows: rowsOf({ groups: [groupId] }), request: { deleteVolumes: options.deleteVolumes === true } },
+      prepare: (operationId, who) => {
+        const group = this.mustGroup(groupId);
+        const volumes = this.store.listVolumes({ groupId });
+        return {
+          request: { operationId, context: callerMessage(who), group: groupMessage(group), volumes: volumes.map(volumeMessage) },
+          decide: (outcome, ctx) => decideDeleteGroup({ group, volumes }, outcome, ctx),
+        };
+      },
+      finish: () => this.showGroup(groupId),
+    });
+  }
+
+  /** Snapshots every volume of a group at one point in time (RULES.md section 5). */
+  async createCgSnapshot(
+    groupId: string,
+    input: { name?: string; description?: string } = {},
+    caller?: Caller,
+  ): Promise<CgSnapshotView> {
+    checkId("group", groupId);
+    const id = randomUUID();
+    const name = parseText("name", input.name);
+    const description = parseText("description", input.description);
+    let members: VolumeRow[] = [];
+    return this.execute<"create_cgsnapshot", CgSnapshotView>({
+      kind: "create_cgsnapshot",
+      lockKeys: [groupId],
+      groupId,
+      caller,
+      check: () => {
+        const group = liveGroup(this.store, groupId);
+        members = this.store.listVolumes({ groupId });
+        checkCreateCgSnapshot(group, members);
+      },
+      begin: () => {
+        // A no-op move that fails if another host changed the group since the check.
+        this.store.moveStatus({ kind: "group", ids: [groupId], from: ["available"], to: "available" });
+        const group = this.mustGroup(groupId);
+        this.store.insertCgSnapshot({ id, groupId, name, description, projectId: group.projectId, status: "creating" });
+        this.store.insertSnapshots(
+          members.map((v) => ({ id: randomUUID(), cgsnapshotId: id, volumeId: v.id, volumeSizeGb: v.sizeGb, status: "creating" })),
+        );
+      },
+      journal: { rows: rowsOf({ groups: [groupId], cgsnapshots: [id] }), request: {} },
+      prepare: (operationId, who) => {
+        const cgsnapshot = this.mustCgSnapshot(id);
+        const snapshots = this.store.listSnapshots(id);
+        return {
+          request: {
+            operationId,
+            context: callerMessage(who),
+            cgsnapshot: cgsnapshotMessage(cgsnapshot),
+            snapshots: snapshots.map(snapshotMessage),
+            group: groupMessage(this.mustGroup(groupId)),
+          },
+          decide: (outcome, ctx) => decideCreateCgSnapshot({ cgsnapshot, snapshots }, outcome, ctx),
+        };
+      },
+      finish: () => this.showCgSnapshot(id),
+    });
+  }
+
+  /** Deletes a cgsnapshot and its snapshots (RULES.md section 6). */
+  async deleteCgSnapshot(cgsnapshotId: string, caller?: Caller): Promise<CgSnapshotView> {
+    const found = liveCgSnapshot(this.store, cgsnapshotId);
+    let snapshotIds: string[] = [];
+    return this.execute<"delete_cgsnapshot", CgSnapshotView>({
+      kind: "delete_cgsnapshot",
+      lockKeys: [found.groupId],
+      groupId: found.groupId,
+      caller,
+      check: () => {
+        const cgsnapshot = liveCgSnapshot(this.store, cgsnapshotId);
+        checkDeleteCgSnapshot(this.store, cgsnapshot);
+        snapshotIds = this.store.listSnapshots(cgsnapshotId).map((s) => s.id);
+      },
+      begin: () => {
+        this.store.moveStatus({ kind: "cgsnapshot", ids: [cgsnapshotId], from: ["available", "error"], to: "deleting" });
+        this.store.moveStatus({ kind: "snapshot", ids: snapshotIds, from: ["available", "error", "error_deleting"], to: "deleting" });
+      },
+      journal: { rows: rowsOf({ groups: [found.groupId], cgsnapshots: [cgsnapshotId] }), request: {} },
+      prepare: (operationId, who) => {
+        const cgsnapshot = this.mustCgSnapshot(cgsnapshotId);
+        const snapshots = this.store.listSnapshots(cgsnapshotId);
+        return {
+          request: {
+            operationId,
+            context: callerMessage(who),
+            cgsnapshot: cgsnapshotMessage(cgsnapshot),
+            snapshots: snapshots.map(snapshotMessage),
+          },
+          decide: (outcome, ctx) => decideDeleteCgSnapshot({ cgsnapshot, snapshots }, outcome, ctx),
+        };
+      },
+      finish: () => this.showCgSnapshot(cgsnapshotId),
+    });
+  }
+
+  /** Waits for calls in flight, then stops the plugin and closes the store. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.allSettled([...this.inFlight]);
+    try {
+      await this.plugin.close();
+    } finally {
+      this.store.close();
+    }
+  }
+
+  private async execute<K extends OperationKind, T>(plan: OperationPlan<K, T>): Promise<T> {
+    this.checkOpen();
+    this.checkCapability(plan.kind);
+    const run = this.locks.run(plan.lockKeys, () => this.runLocked(plan));
+    this.inFlight.add(run);
+    try {
+      return await run;
+    } finally {
+      this.inFlight.delete(run);
+    }
+  }
+
+  private async runLocked<K extends OperationKind, T>(plan: OperationPlan<K, T>): Promise<T> {
+    plan.check();
+    const operationId = randomUUID();
+    const who: Required<Caller> = {
+      requestId: plan.caller?.requestId ?? randomUUID(),
+      projectId: plan.caller?.projectId ?? this.defaultProjectId,
+      userId: plan.caller?.userId ?? "",
+    };
+    const log = this.log.child({ operation: plan.kind, operationId, requestId: who.requestId, groupId: plan.groupId });
+    try {
+      this.store.transaction(() => {
+        this.store.openJournal({ operationId, kind: plan.kind, groupId: plan.groupId, ...plan.journal });
+        plan.begin();
+      });
+    } catch (error) {
+      throw HostError.from(error);
+    }
+    const prepared = plan.prepare(operationId, who);
+    const started = performance.now();
+    const outcome = await this.callPlugin(plan.kind, prepared.request, who.requestId);
+    const result = prepared.decide(outcome, { operationId, now: this.clock().toISOString() });
+    try {
+      this.store.transaction(() => {
+        this.store.applyWrites(result.writes);
+        this.store.closeJournal(operationId, result.ruleId);
+      });
+    } catch (error) {
+      // Another host moved a row under us: the journal stays open so recovery settles it.
+      log.error({ err: error }, "could not apply the outcome");
+      throw HostError.from(error);
+    }
+    const ms = Math.round(performance.now() - started);
+    for (const warning of result.warnings) log.warn({ ruleId: result.ruleId }, warning);
+    this.emit("operation", {
+      kind: plan.kind,
+      operationId,
+      requestId: who.requestId,
+      groupId: plan.groupId,
+      ok: result.ok,
+      ruleId: result.ruleId,
+      ...(result.ok ? {} : { cause: result.failure?.code ?? "DRIVER_FAILED" }),
+      ms,
+      written: result.writes.map(writtenStatus),
+    });
+    if (!result.ok) {
+      const failure: OperationFailure = {
+        operation: plan.kind,
+        operationId,
+        ruleId: result.ruleId,
+        cause: result.failure?.code ?? "DRIVER_FAILED",
+        ...(result.failure?.grpcCode === undefined ? {} : { grpcCode: result.failure.grpcCode }),
+        written: result.writes.map(writtenStatus),
+      };
+      log.warn({ ruleId: result.ruleId, cause: failure.cause, ms }, "operation failed");
+      throw new HostError("OPERATION_FAILED", `${plan.kind} ${operationId} failed (${result.ruleId}): ${result.failure?.message ?? "driver failure"}`, {
+        failure,
+      });
+    }
+    log.info({ ruleId: result.ruleId, ms }, "operation succeeded");
+    return plan.finish();
+  }
+
+  private async callPlugin<K extends OperationKind>(
+    kind: K,
+    request: RequestByKind[K],
+    requestId: string,
+  ): Promise<DriverOutcome<ResponseByKind[K]>> {
+    const started = performance.now();
+    try {
+      const outcome = await this.plugin.call(kind, request, { deadlineMs: this.deadlines[kind], requestId });
+      this.emit("plugin-call", {
+        kind,
+        method: RPC_BY_KIND[kind].method,
+        grpcCode: outcome.kind === "returned" ? 0 : outcome.failure.grpcCode,
+        ms: performance.now() - started,
+      });
+      return outcome;
+    } catch (error) {
+      // PluginClient promises never to reject; if it does, the rows must still leave their
+      // transitional statuses, so this counts as raised.
+      return { kind: "raised", failure: { code: "INTERNAL", message: error instanceof Error ? error.message : String(error) } };
+    }
+  }
+
+  private checkCapability(kind: OperationKind): void {
+    if (!this.plugin.capabilities.operations.includes(kind)) {
+      throw new HostError(
+        "UNSUPPORTED_OPERATION",
+        `plugin '${this.plugin.info.name}' does not implement ${kind} (it declares: ${this.plugin.capabilities.operations.join(", ") || "nothing"})`,
+      );
+    }
+  }
+
+  private checkOpen(): void {
+    if (this.closed) throw new HostError("HOST_CLOSED", "the host was closed; create a new one");
+  }
+
+  private mustGroup(id: string): GroupRow {
+    const row = this.store.getGroup(id);
+    if (!row) throw new HostError("INTERNAL", `group ${id} vanished from the store`);
+    return row;
+  }
+
+  private mustVolume(id: string): VolumeRow {
+    const row = this.store.getVolume(id);
+    if (!row) throw new HostError("INTERNAL", `volume ${id} vanished from the store`);
+    return row;
+  }
+
+  private mustCgSnapshot(id: string): CgSnapshotRow {
+    const row = this.store.getCgSnapshot(id);
+    if (!row) throw new HostError("INTERNAL", `cgsnapshot ${id} vanished from the store`);
+    return row;
+  }
+}
+
+function volumeKey(id: string): string {
+  return `volume:${id}`;
+}
+
+function rowsOf(rows: Partial<JournalEntry["rows"]>): JournalEntry["rows"] {
+  return { groups: rows.groups ?? [], volumes: rows.volumes ?? [], cgsnapshots: rows.cgsnapshots ?? [], snapshots: rows.snapshots ?? [] };
+}
+
+function writtenStatus(write: RowWrite): { kind: string; id: string; status: string } {
+  return { kind: write.kind, id: write.id, status: write.status };
+}

@@ -1,0 +1,71 @@
+// Bad input to the manager gets a clear error naming the bad value and leaves the database
+// byte-for-byte as it was.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { HostError } from "../host/index.js";
+import { startHarness, type Harness } from "./support/host-harness.js";
+
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness();
+});
+afterAll(async () => {
+  await h?.close();
+});
+
+function refusal(fn: () => unknown): HostError {
+  try {
+    fn();
+  } catch (error) {
+    if (error instanceof HostError) return error;
+    throw error;
+  }
+  throw new Error("expected a HostError");
+}
+
+describe("bad input to the manager", () => {
+  const volumes: Array<[string, Record<string, unknown>, string]> = [
+    ["a size of zero", { sizeGb: 0, volumeType: "gold" }, "sizeGb 0"],
+    ["a fractional size", { sizeGb: 1.5, volumeType: "gold" }, "sizeGb 1.5"],
+    ["a size given as text", { sizeGb: "10", volumeType: "gold" }, 'sizeGb "10"'],
+    ["an empty volume type", { sizeGb: 1, volumeType: "" }, 'volume type ""'],
+    ["a volume type with spaces", { sizeGb: 1, volumeType: "fast disks" }, '"fast disks"'],
+    ["a status other than available or in-use", { sizeGb: 1, volumeType: "gold", status: "error" }, 'status "error"'],
+  ];
+  for (const [what, input, named] of volumes) {
+    it(`refuses to register a volume with ${what}, naming it`, () => {
+      const before = h.fingerprint();
+      const error = refusal(() => h.host.registerVolume(input as never));
+      expect(error.code).toBe("INVALID_ARGUMENT");
+      expect(error.message).toContain(named);
+      expect(h.fingerprint()).toBe(before);
+    });
+  }
+
+  const groups: Array<[string, Record<string, unknown>, string]> = [
+    ["no name", { volumeTypes: ["gold"] }, "name"],
+    ["no volume types", { name: "g", volumeTypes: [] }, "volumeTypes []"],
+    ["a repeated volume type", { name: "g", volumeTypes: ["gold", "gold"] }, "'gold' twice"],
+    ["a name longer than 255 characters", { name: "n".repeat(256), volumeTypes: ["gold"] }, "at most 255"],
+  ];
+  for (const [what, input, named] of groups) {
+    it(`refuses to create a group with ${what}, naming it`, async () => {
+      const before = h.fingerprint();
+      const error = await h.host.createGroup(input as never).then(
+        () => undefined,
+        (e: unknown) => e as HostError,
+      );
+      expect(error?.code).toBe("INVALID_ARGUMENT");
+      expect(error?.message).toContain(named);
+      expect(h.fingerprint()).toBe(before);
+      expect(h.calls().filter((c) => c.kind === "create_group")).toHaveLength(0);
+    });
+  }
+
+  it("refuses to attach an unknown volume, naming it", () => {
+    const before = h.fingerprint();
+    const error = refusal(() => h.host.setVolumeAttached("0b7f6a0e-0000-4000-8000-00000000000f", true));
+    expect(error.code).toBe("NOT_FOUND");
+    expect(error.message).toContain("0b7f6a0e-0000-4000-8000-00000000000f");
+    expect(h.fingerprint()).toBe(before);
+  });
+});

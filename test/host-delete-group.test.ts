@@ -1,0 +1,174 @@
+// RULES.md section 3 through a real plugin process: delete_consistencygroup.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { GroupStatus, VolumeStatus } from "../host/contract.js";
+import { groupWithVolumes, rejection, startHarness, type Harness } from "./support/host-harness.js";
+
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness();
+});
+afterAll(async () => {
+  await h?.close();
+});
+
+function statuses(ids: string[]): Array<string | undefined> {
+  return ids.map((id) => h.status("volumes", id));
+}
+
+function deletedAt(table: "groups" | "volumes", id: string): unknown {
+  return h.row(table, id)?.deleted_at;
+}
+
+describe("delete group (RULES.md section 3)", () => {
+  it("R3.1 a raised driver error leaves the group and all volumes error, and fails", async () => {
+    const { groupId, volumeIds } = await groupWithVolumes(h, 2);
+    h.script({ delete_group: { fail: { code: 14, message: "array unreachable" } } });
+    const error = await rejection(h.host.deleteGroup(groupId, { deleteVolumes: true }));
+    expect(error.failure?.ruleId).toBe("R3.1");
+    expect(error.failure?.grpcCode).toBe(14);
+    expect(h.status("groups", groupId)).toBe("error");
+    expect(statuses(volumeIds)).toEqual(["error", "error"]);
+  });
+
+  it("R3.2 a returned answer with no error-like status deletes the group and its volumes", async () => {
+    const { groupId, volumeIds } = await groupWithVolumes(h, 2);
+    h.script({
+      delete_group: {
+        respond: {
+          modelUpdate: { status: GroupStatus.GROUP_STATUS_DELETED },
+          volumesModelUpdate: { updates: [{ id: volumeIds[0], status: VolumeStatus.VOLUME_STATUS_DELETED }] },
+        },
+      },
+    });
+    const view = await h.host.deleteGroup(groupId, { deleteVolumes: true });
+    expect(view.group.status).toBe("deleted");
+    expect(h.status("groups", groupId)).toBe("deleted");
+    expect(deletedAt("groups", groupId)).not.toBeNull();
+    expect(statuses(volumeIds)).toEqual(["deleted", "deleted"]);
+    for (const id of volumeIds) expect(deletedAt("volumes", id)).not.toBeNull();
+    expect(h.host.listGroups().map((g) => g.id)).not.toContain(groupId);
+  });
+
+  it("R3.3 an error-like entry promotes the group to error, applies entries, errors volumes without one, and fails", async () => {
+    const { groupId, volumeIds } = await groupWithVolumes(h, 3);
+    h.script({
+      delete_group: {
+        respond: {
+          modelUpdate: { status: GroupStatus.GROUP_STATUS_UNSPECIFIED },
+          volumesModelUpdate: {
+            updates: [
+              { id: volumeIds[0], status: VolumeStatus.VOLUME_STATUS_DELETED },
+              { id: volumeIds[1], status: VolumeStatus.VOLUME_STATUS_ERROR_DELETING },
+            ],
+          },
+        },
+      },
+    });
+    const error = await rejection(h.host.deleteGroup(groupId, { deleteVolumes: true }));
+    expect(error.code).toBe("OPERATION_FAILED");
+    expect(error.failure?.ruleId).toBe("R3.3");
+    expect(h.status("groups", groupId)).toBe("error");
+    expect(statuses(volumeIds)).toEqual(["deleted", "error_deleting", "error"]);
+  });
+
+  it("R3.4 a model_update with an error-like status and an absent list errors every volume, and fails", async () => {
+    const { groupId, volumeIds } = await groupWithVolumes(h, 2);
+    h.script({ delete_group: { respond: { modelUpdate: { status: GroupStatus.GROUP_STATUS_ERROR_DELETING } } } });
+    const error = await rejection(h.host.deleteGroup(groupId, { deleteVolumes: true }));
+    expect(error.failure?.ruleId).toBe("R3.4");
+    expect(h.status("groups", groupId)).toBe("error");
+    expect(statuses(volumeIds)).toEqual(["error", "error"]);
+  });
+
+  it("R3.4 a model_update with an error-like status and an empty list errors every volume, and fails", async () => {
+    const { groupId, volumeIds } = await groupWithVolumes(h, 2);
+    h.script({
+      delete_group: { respond: { modelUpdate: { status: GroupStatus.GROUP_STATUS_ERROR }, volumesModelUpdate: { updates: [] } } },
+    });
+    const error = await rejection(h.host.deleteGroup(groupId, { deleteVolumes: true }));
+    expect(error.failure?.ruleId).toBe("R3.4");
+    expect(h.status("groups", groupId)).toBe("error");
+    expect(statuses(volumeIds)).toEqual(["error", "error"]);
+  });
+
+  it("R3.5 both fields absent deletes the group and its volumes", async () => {
+    const { groupId, volumeIds } = await groupWithVolumes(h, 2);
+    h.script({ delete_group: { respond: {} } });
+    await h.host.deleteGroup(groupId, { deleteVolumes: true });
+    expect(h.status("groups", groupId)).toBe("deleted");
+    expect(statuses(volumeIds)).toEqual(["deleted", "deleted"]);
+  });
+
+  it("R3.6 an error-like entry with model_update absent promotes just the same (host rule), and fails", async () => {
+    const { groupId, volumeIds } = await groupWithVolumes(h, 2);
+    h.script({
+      delete_group: {
+        respond: { volumesModelUpdate: { updates: [{ id: volumeIds[1], status: VolumeStatus.VOLUME_STATUS_ERROR }] } },
+      },
+    });
+    const error = await rejection(h.host.deleteGroup(groupId, { deleteVolumes: true }));
+    expect(error.failure?.ruleId).toBe("R3.6");
+    expect(h.status("groups", groupId)).toBe("error");
+    expect(statuses(volumeIds)).toEqual(["error", "error"]);
+  });
+
+  it("deletes an empty group, and a group in error", async () => {
+    h.script({});
+    const empty = await h.host.createGroup({ name: "empty", volumeTypes: ["gold"] });
+    await h.host.deleteGroup(empty.id);
+    expect(h.status("groups", empty.id)).toBe("deleted");
+    h.script({ create_group: { fail: { code: 13, message: "x" } } });
+    const failed = await rejection(h.host.createGroup({ name: "bad", volumeTypes: ["gold"] }));
+    const errored = failed.failure!.written[0]!.id;
+    h.script({});
+    await h.host.deleteGroup(errored);
+    expect(h.status("groups", errored)).toBe("deleted");
+  });
+
+  describe("checked first: a violation changes nothing and names the offender", () => {
+    it("refuses a group that still has a cgsnapshot", async () => {
+      const { groupId } = await groupWithVolumes(h, 1);
+      const { cgsnapshot } = await h.host.createCgSnapshot(groupId);
+      const before = h.fingerprint();
+      const error = await rejection(h.host.deleteGroup(groupId, { deleteVolumes: true }));
+      expect(error.code).toBe("INVALID_STATUS");
+      expect(error.message).toContain(cgsnapshot.id);
+      expect(h.fingerprint()).toBe(before);
+    });
+
+    it("refuses a group with an attached volume", async () => {
+      const { groupId, volumeIds } = await groupWithVolumes(h, 2);
+      h.host.setVolumeAttached(volumeIds[0]!, true);
+      const before = h.fingerprint();
+      const error = await rejection(h.host.deleteGroup(groupId, { deleteVolumes: true }));
+      expect(error.code).toBe("INVALID_STATUS");
+      expect(error.message).toContain(volumeIds[0]!);
+      expect(h.fingerprint()).toBe(before);
+    });
+
+    it("refuses a group that holds volumes unless asked to delete them", async () => {
+      const { groupId } = await groupWithVolumes(h, 1);
+      const before = h.fingerprint();
+      const error = await rejection(h.host.deleteGroup(groupId));
+      expect(error.code).toBe("INVALID_ARGUMENT");
+      expect(error.message).toContain(groupId);
+      expect(h.fingerprint()).toBe(before);
+    });
+
+    it("refuses an unknown group id and a malformed one", async () => {
+      const before = h.fingerprint();
+      expect((await rejection(h.host.deleteGroup("0b7f6a0e-0000-4000-8000-000000000000"))).code).toBe("NOT_FOUND");
+      expect((await rejection(h.host.deleteGroup("../etc/passwd"))).code).toBe("INVALID_ARGUMENT");
+      expect(h.fingerprint()).toBe(before);
+    });
+
+    it("refuses a group that is already deleted", async () => {
+      h.script({});
+      const group = await h.host.createGroup({ name: "gone", volumeTypes: ["gold"] });
+      await h.host.deleteGroup(group.id);
+      const before = h.fingerprint();
+      expect((await rejection(h.host.deleteGroup(group.id))).code).toBe("NOT_FOUND");
+      expect(h.fingerprint()).toBe(before);
+    });
+  });
+});
