@@ -1,6 +1,7 @@
 // The TypeScript driver SDK: implement a Driver, call serve(driver). Everything a driver author
 // needs is exported here by name, the most used first.
 export { serve, ServeError, type ServeOptions, type ServingPlugin } from "./serve.js";
+export { ServeSecurityError, type ServeTlsOptions } from "./server-security.js";
 export { DriverError, toServiceError, type DriverErrorOptions } from "./errors.js";
 export type { Driver, DriverAnswer, DriverContext, ProbeResult, SourceKindName } from "./driver.js";
 export { CgSnapshotStatus, GroupStatus, SnapshotStatus, VolumeStatus } from "./contract.js";

@@ -9,8 +9,9 @@ import { describeDriver } from "./driver-description.js";
 import { driverServiceImplementation } from "./driver-service.js";
 import type { Driver } from "./driver.js";
 import { announceAndWatch, type Lifeline } from "./handshake.js";
-import { readLaunchEnvironment, type LaunchEnvironment } from "./launch-environment.js";
+import { LAUNCH_TLS_VARIABLES, readLaunchEnvironment, type LaunchEnvironment } from "./launch-environment.js";
 import { pluginServiceImplementation } from "./plugin-service.js";
+import { serverCredentials, type ServeTlsOptions } from "./server-security.js";
 
 const MiB = 1024 * 1024;
 
@@ -19,9 +20,14 @@ export interface ServeOptions {
   /**
    * Serve as a sidecar on this address (`unix:///abs/path.sock` or `host:port`, port 0 for any),
    * with no handshake. Default: serve as a child launched by a host, on `unix://` +
-   * CGHOST_PLUGIN_SOCKET, and perform the handshake.
+   * CGHOST_PLUGIN_SOCKET (or TCP loopback with mutual TLS, when the host launched it so), and
+   * perform the handshake. A `host:port` address needs `tls` or `insecure`.
    */
   address?: string;
+  /** Mutual TLS for a sidecar on `host:port`: the host must present a certificate from caFile. Excludes `insecure`. */
+  tls?: ServeTlsOptions;
+  /** Serve a sidecar on `host:port` in plaintext (a warning is logged). Default false. */
+  insecure?: boolean;
   /** Where log lines go. Default: pino JSON on standard error (standard output is never used). */
   logger?: Logger;
   /** The largest message received or sent, in bytes. Default 64 MiB, the host's own limit. */
@@ -55,9 +61,9 @@ function defaultLogger(name: string): Logger {
   return pino({ name, level: "info" }, pino.destination({ dest: 2, sync: true }));
 }
 
-function bind(server: Server, address: string): Promise<number> {
+function bind(server: Server, address: string, credentials: ServerCredentials): Promise<number> {
   return new Promise((resolve, reject) => {
-    server.bindAsync(address, ServerCredentials.createInsecure(), (error, port) => {
+    server.bindAsync(address, credentials, (error, port) => {
       if (error) {
         const inUse = /EADDRINUSE|address already in use/i.test(error.message);
         const hint = inUse && address.startsWith("unix:") ? "; if no plugin is running there, remove the stale socket file" : "";
@@ -78,10 +84,12 @@ export async function serve(driver: Driver, options: ServeOptions = {}): Promise
   const description = describeDriver(driver);
   const logger = options.logger ?? defaultLogger(driver.name);
   const launch: LaunchEnvironment | undefined = options.address === undefined ? readLaunchEnvironment(process.env, options.handshakeFd) : undefined;
+  // The key is ours now: the driver's own subprocesses need not inherit it.
+  if (launch?.tls) for (const name of LAUNCH_TLS_VARIABLES) delete process.env[name];
   const requested = options.address ?? launch?.address;
   if (requested === undefined) {
     throw new ServeError(
-      `${driver.name} does not know where to listen: CGHOST_PLUGIN_SOCKET is not set. Either let a cghost host launch the plugin (it sets CGHOST_PLUGIN_SOCKET, CGHOST_PLUGIN_NONCE and descriptor 3), or run it as a sidecar with serve(driver, { address: "unix:///path/plugin.sock" }) or "host:port"`,
+      `${driver.name} does not know where to listen: CGHOST_PLUGIN_SOCKET (or CGHOST_PLUGIN_TLS_CERT) is not set. Either let a cghost host launch the plugin (it sets CGHOST_PLUGIN_SOCKET, CGHOST_PLUGIN_NONCE and descriptor 3), or run it as a sidecar with serve(driver, { address: "unix:///path/plugin.sock" }) or "host:port"`,
     );
   }
   if (options.address !== undefined && process.env.CGHOST_PLUGIN_SOCKET) {
@@ -101,7 +109,8 @@ export async function serve(driver: Driver, options: ServeOptions = {}): Promise
   server.addService(ConsistencyGroupDriverServiceService, driverServiceImplementation(driver, description, logger));
   server.addService(PluginServiceService, pluginServiceImplementation(driver, description, logger));
 
-  const port = await bind(server, requested);
+  const credentials = await serverCredentials({ address: requested, launchTls: launch?.tls, tls: options.tls, insecure: options.insecure, logger });
+  const port = await bind(server, requested, credentials);
   const address = boundAddress(requested, port);
   setHealth("SERVING");
 
@@ -160,7 +169,7 @@ export async function serve(driver: Driver, options: ServeOptions = {}): Promise
     }
   }
   logger.info(
-    { address, mode: launch ? "launched" : "sidecar", operations: description.capabilities.operations.map((operation) => Operation[operation]) },
+    { address, mode: launch ? "launched" : "sidecar", tls: launch?.tls !== undefined || options.tls !== undefined, operations: description.capabilities.operations.map((operation) => Operation[operation]) },
     "serving",
   );
   return { address, server, stop };

@@ -341,10 +341,11 @@ async function startSidecar(mode: string, address: string): Promise<{ child: Chi
 }
 
 describe("connectPlugin: a sidecar by address", () => {
-  it("connects over TCP on loopback (host:port), calls it, and leaves it running on close", async () => {
+  it("connects over plaintext TCP on loopback (host:port, insecure), calls it, and leaves it running on close", async () => {
     const sidecar = await startSidecar("ok", "127.0.0.1:0");
     expect(sidecar.address).toMatch(/^127\.0\.0\.1:\d+$/);
-    const plugin = await connectPlugin({ address: sidecar.address });
+    // The fixture serves plaintext; mutual TLS over TCP is test/plugin-tls.test.ts.
+    const plugin = await connectPlugin({ address: sidecar.address, insecure: true });
     clients.push(plugin);
     expect(plugin.info.name).toBe("handshake-fixture");
     expect(plugin.pid).toBeUndefined();
@@ -364,7 +365,7 @@ describe("connectPlugin: a sidecar by address", () => {
 
   it("PLUGIN_CONTRACT_MISMATCH naming both lists, from GetPluginInfo", async () => {
     const sidecar = await startSidecar("contract-v9", "127.0.0.1:0");
-    await expect(connectPlugin({ address: sidecar.address })).rejects.toMatchObject({
+    await expect(connectPlugin({ address: sidecar.address, insecure: true })).rejects.toMatchObject({
       code: "PLUGIN_CONTRACT_MISMATCH",
       message: expect.stringMatching(/^PLUGIN_CONTRACT_MISMATCH: plugin at 127\.0\.0\.1:\d+: .*\[v1\] and the plugin \(GetPluginInfo\) speaks \[v9\]/),
     });

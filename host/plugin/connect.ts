@@ -10,6 +10,7 @@ import { HOST_CONTRACT_VERSIONS, negotiateContract } from "./handshake.js";
 import { openPluginChannel } from "./plugin-channel.js";
 import type { PluginClient } from "./plugin-client.js";
 import { PluginConnection, type PluginConnectionParts } from "./plugin-connection.js";
+import { sidecarSecurity, type SidecarTlsOptions, type TransportSecurity } from "./transport-security.js";
 
 /** The largest message either side may send, by default (proto/README.md: 64 MiB). */
 export const DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
@@ -19,8 +20,12 @@ export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 
 /** How to reach a sidecar plugin the operator runs. */
 export interface ConnectOptions {
-  /** `unix:///absolute/path/to.sock` or `host:port` (plaintext; TLS options will join here). */
+  /** `unix:///absolute/path/to.sock`, or `host:port`, which needs `tls` or `insecure` (they exclude each other). */
   address: string;
+  /** Mutual TLS for a `host:port` address, from PEM files read once here. Not for `unix://`. */
+  tls?: SidecarTlsOptions;
+  /** Accept plaintext TCP to a `host:port` address (a warning naming it is logged). Default false. */
+  insecure?: boolean;
   /** Receives the connection's logs; silent by default. */
   logger?: Logger;
   /** Largest message sent or received, in bytes. Default 64 MiB. */
@@ -36,7 +41,8 @@ export async function connectPlugin(options: ConnectOptions): Promise<PluginClie
   const maxMessageBytes = checkPositive("maxMessageBytes", options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES);
   const connectTimeoutMs = checkPositive("connectTimeoutMs", options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS);
   try {
-    return await openPluginConnection({ address: options.address, target, logger, maxMessageBytes, connectTimeoutMs });
+    const security = await sidecarSecurity(options.address, options, logger);
+    return await openPluginConnection({ address: options.address, target, logger, maxMessageBytes, connectTimeoutMs, security });
   } catch (error) {
     const failure = PluginLaunchError.from(error);
     // Name the plugin: an operator may run several sidecars.
@@ -72,6 +78,8 @@ export interface OpenConnectionParams {
   logger: Logger;
   maxMessageBytes: number;
   connectTimeoutMs: number;
+  /** Plaintext or mutual TLS; plaintext when absent. */
+  security?: TransportSecurity;
   /** A launched child the connection will own (and stop on close). */
   child?: PluginConnectionParts["child"];
   /** Aborts the start-up (the launcher's child exited); its reason is what rejects. */
@@ -80,7 +88,10 @@ export interface OpenConnectionParams {
 
 /** Connects and runs GetPluginInfo, GetCapabilities and Probe; closes the channel on any failure. */
 export async function openPluginConnection(params: OpenConnectionParams): Promise<PluginConnection> {
-  const channel = openPluginChannel(params.target, { maxMessageBytes: params.maxMessageBytes });
+  const channel = openPluginChannel(params.target, {
+    maxMessageBytes: params.maxMessageBytes,
+    ...(params.security ? { security: params.security } : {}),
+  });
   // One budget for the whole start-up: a plugin that connects but never answers fails in time too.
   const deadline = Date.now() + params.connectTimeoutMs;
   const step = <T>(promise: Promise<T>): Promise<T> => abortable(promise, params.signal);
@@ -90,7 +101,10 @@ export async function openPluginConnection(params: OpenConnectionParams): Promis
         throw new PluginLaunchError(
           "PLUGIN_CONNECT_FAILED",
           `could not connect within ${params.connectTimeoutMs} ms (${error instanceof Error ? error.message : String(error)}); ` +
-            "check that it is running and listening there, or raise connectTimeoutMs",
+            "check that it is running and listening there, or raise connectTimeoutMs" +
+            (params.security?.kind === "tls"
+              ? "; over TLS, also check that the plugin serves TLS with a certificate from the CA the host trusts, for the name the host checks, and trusts the host's client certificate"
+              : ""),
           { cause: error },
         );
       }),

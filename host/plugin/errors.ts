@@ -22,6 +22,8 @@ export const PLUGIN_LAUNCH_ERROR_CODES = {
   PLUGIN_CONNECT_FAILED: "the host could not connect to the plugin; check that it is running and listening there",
   /** GetPluginInfo, GetCapabilities or Probe failed. */
   PLUGIN_STARTUP_CALL_FAILED: "a start-up call to the plugin failed; check that it serves cgdriver.v1.PluginService",
+  /** A sidecar's TLS file (caFile, certFile, keyFile) cannot be read, is not PEM, or does not fit the others. */
+  PLUGIN_TLS_FILES_INVALID: "a TLS file for the plugin connection cannot be used; fix or replace the named file",
   /** GetCapabilities named an operation or source kind the host does not know, or UNSPECIFIED. */
   PLUGIN_CAPABILITIES_INVALID: "the plugin's GetCapabilities answer is invalid; fix the plugin",
 } as const;

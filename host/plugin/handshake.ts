@@ -10,18 +10,18 @@ export const HOST_CONTRACT_VERSIONS: readonly string[] = ["v1"];
 
 /** A handshake line that passed every check. */
 export interface Handshake {
-  /** `unix://` followed by the socket path the host chose. */
+  /** `unix://` followed by the socket path the host chose, or `127.0.0.1:PORT` for a TCP launch. */
   address: string;
   contractVersions: string[];
   /** The pid the plugin reported (informational: the host trusts the pid it spawned). */
   pid: number | undefined;
 }
 
-/** What the line must match: the values the host gave the plugin. */
-export interface HandshakeExpectation {
-  nonce: string;
-  socketPath: string;
-}
+/**
+ * What the line must match: the values the host gave the plugin. A Unix launch names the socket
+ * path; a TCP launch (`transport: "tcp"`) expects a loopback `127.0.0.1:PORT` the plugin chose.
+ */
+export type HandshakeExpectation = { nonce: string; socketPath: string } | { nonce: string; transport: "tcp" };
 
 /** Parses and checks one handshake line; throws PLUGIN_HANDSHAKE_INVALID naming what is wrong. */
 export function parseHandshakeLine(line: string, expected: HandshakeExpectation): Handshake {
@@ -47,9 +47,20 @@ export function parseHandshakeLine(line: string, expected: HandshakeExpectation)
   if (fields.nonce !== expected.nonce) {
     throw invalid(`nonce must echo CGHOST_PLUGIN_NONCE, got ${JSON.stringify(fields.nonce)}`);
   }
-  const address = `unix://${expected.socketPath}`;
-  if (fields.address !== address) {
-    throw invalid(`address must be ${JSON.stringify(address)} (unix:// and CGHOST_PLUGIN_SOCKET), got ${JSON.stringify(fields.address)}`);
+  let address: string;
+  if ("socketPath" in expected) {
+    address = `unix://${expected.socketPath}`;
+    if (fields.address !== address) {
+      throw invalid(`address must be ${JSON.stringify(address)} (unix:// and CGHOST_PLUGIN_SOCKET), got ${JSON.stringify(fields.address)}`);
+    }
+  } else {
+    // Loopback only: the host dials what the line says, and must never be sent off the machine.
+    const match = typeof fields.address === "string" ? /^127\.0\.0\.1:(\d{1,5})$/.exec(fields.address) : null;
+    const port = match ? Number(match[1]) : 0;
+    if (!match || port < 1 || port > 65535) {
+      throw invalid(`address must be "127.0.0.1:PORT" (a TCP launch listens on loopback), got ${JSON.stringify(fields.address)}`);
+    }
+    address = fields.address as string;
   }
   const versions = fields.contract_versions;
   if (!Array.isArray(versions) || versions.length === 0 || !versions.every((v): v is string => typeof v === "string" && v !== "")) {

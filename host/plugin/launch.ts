@@ -12,9 +12,11 @@ import { pino, type Logger } from "pino";
 import { checkPositive, DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_MAX_MESSAGE_BYTES, openPluginConnection } from "./connect.js";
 import { PluginLaunchError } from "./errors.js";
 import { HOST_CONTRACT_VERSIONS, negotiateContract, parseHandshakeLine } from "./handshake.js";
+import { checkLaunchTransport, prepareLaunchTransport, type LaunchTransport } from "./launch-transport.js";
 import { describeExit, readHandshakeLine } from "./handshake-reader.js";
-import { LaunchedChild } from "./launched-child.js";
+import { LaunchedChild, type ChildExit } from "./launched-child.js";
 import type { PluginClient } from "./plugin-client.js";
+import type { PluginConnection } from "./plugin-connection.js";
 import { capturePluginOutput, describeStderrTail, type PluginOutput } from "./plugin-output.js";
 
 /** The handshake descriptor: stdio index 3 of the child. */
@@ -26,9 +28,6 @@ export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 10_000;
 /** How long a child has between SIGTERM and SIGKILL, by default. */
 export const DEFAULT_STOP_GRACE_MS = 5_000;
 
-// sockaddr_un holds 108 bytes on Linux (104 on macOS), terminator included.
-const MAX_SOCKET_PATH_BYTES = 103;
-
 // Stderr that is still arriving after an exit belongs in the error; do not wait forever for it
 // (a grandchild may hold the pipe open).
 const STDERR_SETTLE_MS = 1_000;
@@ -38,12 +37,14 @@ export interface LaunchOptions {
   /** The executable; looked up on PATH like a shell would. */
   command: string;
   args?: string[];
-  /** Added to the host's environment (the four CGHOST_* variables always win). */
+  /** Added to the host's environment (the handshake's CGHOST_* variables always win). */
   env?: Record<string, string>;
   /** Working directory of the child; the host's by default. */
   cwd?: string;
   /** Receives the plugin's stdout and stderr lines and the launch's own logs; silent by default. */
   logger?: Logger;
+  /** The `plugin` field of every log line about this plugin; default the command. */
+  name?: string;
   /** Time for the handshake line, in ms. Default 10000. */
   handshakeTimeoutMs?: number;
   /** Time between SIGTERM and SIGKILL when stopping, in ms. Default 5000. */
@@ -52,10 +53,34 @@ export interface LaunchOptions {
   maxMessageBytes?: number;
   /** Time for connecting plus GetPluginInfo, GetCapabilities and Probe after the handshake, in ms. Default 10000. */
   connectTimeoutMs?: number;
+  /**
+   * `unix` (default): a Unix socket in a private 0700 directory. `tcp`: loopback TCP with mutual
+   * TLS from certificates made for this launch, passed to the child in memory (proto/README.md, "TLS").
+   */
+  transport?: LaunchTransport;
+}
+
+/** An unexpected exit of a launched child, after its launch succeeded. */
+export interface ChildCrash {
+  pid: number;
+  exit: ChildExit;
+  /** The child's last lines of standard error, oldest first. */
+  stderrTail: string[];
+}
+
+/** What a supervisor learns of one launch: the pid once spawned, and an exit it did not ask for. */
+export interface LaunchHooks {
+  onSpawn?(pid: number): void;
+  onCrash?(crash: ChildCrash): void;
 }
 
 /** Starts a plugin, completes the handshake and the start-up calls, and returns the ready client. */
 export async function launchPlugin(options: LaunchOptions): Promise<PluginClient> {
+  return launchConnection(options);
+}
+
+/** launchPlugin for the supervisor: the connection itself, with hooks on spawn and on a crash. */
+export async function launchConnection(options: LaunchOptions, hooks: LaunchHooks = {}): Promise<PluginConnection> {
   const settings = checkLaunchOptions(options);
   const commandLine = [options.command, ...(options.args ?? [])].join(" ");
   const dir = await mkdtemp(join(tmpdir(), "cghost-plugin-")).catch((error: unknown) => {
@@ -70,21 +95,16 @@ export async function launchPlugin(options: LaunchOptions): Promise<PluginClient
   try {
     // mkdtemp already creates 0700; chmod states it, whatever the umask or platform did.
     await chmod(dir, 0o700);
-    const socketPath = join(dir, "plugin.sock");
-    if (Buffer.byteLength(socketPath) > MAX_SOCKET_PATH_BYTES) {
-      throw new PluginLaunchError(
-        "PLUGIN_OPTIONS_INVALID",
-        `the socket path ${socketPath} is longer than a Unix socket allows (${MAX_SOCKET_PATH_BYTES} bytes); set TMPDIR to a shorter directory`,
-      );
-    }
+    const transport = await prepareLaunchTransport(settings.transport, dir);
     const nonce = randomBytes(16).toString("hex");
     const spawned = await spawnPlugin(options, {
-      CGHOST_PLUGIN_SOCKET: socketPath,
+      ...transport.env,
       CGHOST_HANDSHAKE_FD: String(HANDSHAKE_FD),
       CGHOST_PLUGIN_NONCE: nonce,
       CGHOST_CONTRACT_VERSIONS: HOST_CONTRACT_VERSIONS.join(","),
     });
-    const logger = (options.logger ?? pino({ level: "silent" })).child({ plugin: options.command, pid: spawned.pid });
+    const logger = (options.logger ?? pino({ level: "silent" })).child({ plugin: options.name ?? options.command, pid: spawned.pid });
+    hooks.onSpawn?.(spawned.pid);
     const lifeline = spawned.stdio[HANDSHAKE_FD] as Duplex;
     child = new LaunchedChild(spawned, lifeline, dir, logger);
     const launched = child;
@@ -93,7 +113,7 @@ export async function launchPlugin(options: LaunchOptions): Promise<PluginClient
     output = capturePluginOutput(spawned.stdout!, spawned.stderr!, logger);
 
     const line = await readHandshakeLine(lifeline, { timeoutMs: settings.handshakeTimeoutMs, exited: child.exited });
-    const handshake = parseHandshakeLine(line, { nonce, socketPath });
+    const handshake = parseHandshakeLine(line, transport.expect(nonce));
     negotiateContract(HOST_CONTRACT_VERSIONS, handshake.contractVersions, "handshake line");
     if (handshake.pid !== undefined && handshake.pid !== child.pid) {
       logger.debug({ reportedPid: handshake.pid }, "the plugin reported another pid than the one spawned (a wrapper?)");
@@ -110,13 +130,18 @@ export async function launchPlugin(options: LaunchOptions): Promise<PluginClient
       logger,
       maxMessageBytes: settings.maxMessageBytes,
       connectTimeoutMs: settings.connectTimeoutMs,
+      security: transport.security,
       child: { process: launched, stopGraceMs: settings.stopGraceMs },
       signal: abort.signal,
     });
-    void child.exited.then((exit) => {
-      if (!launched.stopRequested) {
-        logger.error({ exit, stderrTail: output?.stderrTail() }, `plugin ${describeExit(exit)} unexpectedly; calls will fail until it is restarted`);
-      }
+    const captured = output;
+    void child.exited.then(async (exit) => {
+      if (launched.stopRequested) return;
+      // The last words are what the operator needs; let them arrive (bounded: a grandchild may hold the pipe).
+      await Promise.race([captured.stderrEnded, new Promise((resolve) => setTimeout(resolve, STDERR_SETTLE_MS).unref())]);
+      const stderrTail = captured.stderrTail();
+      logger.error({ exit, stderrTail }, `plugin ${describeExit(exit)} unexpectedly; calls will fail until it is restarted`);
+      hooks.onCrash?.({ pid: launched.pid, exit, stderrTail });
     });
     return connection;
   } catch (error) {
@@ -175,7 +200,9 @@ async function failLaunch(
   });
 }
 
-function checkLaunchOptions(options: LaunchOptions): Required<Pick<LaunchOptions, "handshakeTimeoutMs" | "stopGraceMs" | "maxMessageBytes" | "connectTimeoutMs">> {
+function checkLaunchOptions(
+  options: LaunchOptions,
+): Required<Pick<LaunchOptions, "handshakeTimeoutMs" | "stopGraceMs" | "maxMessageBytes" | "connectTimeoutMs" | "transport">> {
   if (typeof options.command !== "string" || options.command.trim() === "") {
     throw new PluginLaunchError("PLUGIN_OPTIONS_INVALID", `command must name an executable, got ${JSON.stringify(options.command)}`);
   }
@@ -184,5 +211,6 @@ function checkLaunchOptions(options: LaunchOptions): Required<Pick<LaunchOptions
     stopGraceMs: checkPositive("stopGraceMs", options.stopGraceMs ?? DEFAULT_STOP_GRACE_MS),
     maxMessageBytes: checkPositive("maxMessageBytes", options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES),
     connectTimeoutMs: checkPositive("connectTimeoutMs", options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS),
+    transport: checkLaunchTransport(options.transport),
   };
 }

@@ -45,4 +45,51 @@ export interface PluginClient {
   probe(options?: { deadlineMs?: number }): Promise<{ ready: boolean; message: string }>;
   /** Closes the channel; for a launched child, stops it (SIGTERM, then SIGKILL after the grace). */
   close(): Promise<void>;
+
+  // A supervised plugin (supervisor.ts) also has the members below; a single connection
+  // (launchPlugin, connectPlugin) has none of them and is always treated as callable.
+
+  /** The lifecycle state (see PluginState). */
+  readonly state?: PluginState;
+  /** How many times the plugin was restarted (a child re-launched, a sidecar re-dialled). */
+  readonly restarts?: number;
+  /** Whether a driver call may be sent now; the manager refuses the operation before any write when not. */
+  availability?(): PluginAvailability;
+  /** Brings a `failed` plugin back: forgets its crashes and restarts it. A no-op in any other state. */
+  reset?(): void;
+  /** Every state transition, once each. */
+  on?(event: "state", listener: (event: PluginStateEvent) => void): unknown;
+  off?(event: "state", listener: (event: PluginStateEvent) => void): unknown;
+}
+
+/**
+ * starting: created, nothing tried yet. handshaking: a child is spawned (or a sidecar dialled) and
+ * goes through the handshake and GetPluginInfo/GetCapabilities/Probe. ready: calls are accepted.
+ * not-ready: connected, but Probe (or the gRPC health service) says it cannot serve. restarting:
+ * the child exited or the sidecar went away; waiting out the backoff before the next attempt.
+ * failed: crashed too often within the window; refused until reset(). stopped: closed.
+ */
+export type PluginState = "starting" | "handshaking" | "ready" | "not-ready" | "restarting" | "failed" | "stopped";
+
+/** One state transition of a supervised plugin. */
+export interface PluginStateEvent {
+  from: PluginState;
+  to: PluginState;
+  /** Why, in words: the Probe message, the exit, the failed attempt. */
+  reason: string;
+  /** The plugin child's pid at the transition (the new one once spawned); undefined for a sidecar. */
+  pid: number | undefined;
+  restarts: number;
+  /** On a crash: the child's last lines of standard error, oldest first. */
+  stderrTail?: string[];
+}
+
+/** The answer to "may I call now?". */
+export interface PluginAvailability {
+  callable: boolean;
+  state: PluginState;
+  /** Why not (the Probe message, the crash), or "" when callable. */
+  reason: string;
+  /** What the caller or the operator should do when not callable. */
+  advice: string;
 }

@@ -1,6 +1,6 @@
 // The PluginClient over a ready channel: driver calls that never reject (every failure becomes a
 // classified `raised` outcome), probes, and close, which also stops a launched child.
-import { Metadata, type ServiceError } from "@grpc/grpc-js";
+import { Metadata, type Client, type ServiceError } from "@grpc/grpc-js";
 import type { Logger } from "pino";
 import {
   ConsistencyGroupDriverServiceService,
@@ -10,8 +10,8 @@ import {
   type ResponseByKind,
 } from "../contract.js";
 import { OPERATION_KINDS, type OperationKind } from "../model.js";
-import type { DriverOutcome } from "../rules/outcome.js";
-import { classifyFailure } from "./classify.js";
+import type { DriverFailure, DriverOutcome } from "../rules/outcome.js";
+import { classifyFailure, type FailureClass } from "./classify.js";
 import type { LaunchedChild } from "./launched-child.js";
 import type { PluginChannel } from "./plugin-channel.js";
 import type { CallOptions, PluginCapabilities, PluginClient, PluginInfo } from "./plugin-client.js";
@@ -36,6 +36,9 @@ const DRIVER_METHODS: ReadonlyMap<OperationKind, UnaryMethod> = new Map(
     return [kind, definition];
   }),
 );
+
+/** A driver call's outcome with, when it raised, the retry class of its failure (classify.ts). */
+export type ClassifiedOutcome<R> = { kind: "returned"; response: R } | { kind: "raised"; failure: DriverFailure; class: FailureClass };
 
 /** Everything a connection is built from, once the start-up calls succeeded. */
 export interface PluginConnectionParts {
@@ -74,14 +77,25 @@ export class PluginConnection implements PluginClient {
     return this.parts.child?.process.pid;
   }
 
+  /** The grpc-js client of this connection's channel, for calls outside the generated services (gRPC health). */
+  get grpcClient(): Client {
+    return this.parts.channel.driver;
+  }
+
   /** Sends one driver call with a deadline and `x-request-id`; resolves with the outcome, never rejects. */
-  call<K extends OperationKind>(kind: K, request: RequestByKind[K], options: CallOptions): Promise<DriverOutcome<ResponseByKind[K]>> {
+  async call<K extends OperationKind>(kind: K, request: RequestByKind[K], options: CallOptions): Promise<DriverOutcome<ResponseByKind[K]>> {
+    const outcome = await this.send(kind, request, options);
+    return outcome.kind === "returned" ? outcome : { kind: "raised", failure: outcome.failure };
+  }
+
+  /** Like call(), keeping the retry class of a failure, so a supervisor can decide to retry. */
+  send<K extends OperationKind>(kind: K, request: RequestByKind[K], options: CallOptions): Promise<ClassifiedOutcome<ResponseByKind[K]>> {
     const { method } = RPC_BY_KIND[kind];
     const context = { maxMessageBytes: this.parts.maxMessageBytes, method, deadlineMs: options.deadlineMs };
     const log = this.parts.logger.child({ method, ...(options.requestId === undefined ? {} : { requestId: options.requestId }) });
     if (this.closing) {
-      const { failure } = classifyFailure(new Error("the plugin client was closed; open a new one"), context);
-      return Promise.resolve({ kind: "raised", failure });
+      const classified = classifyFailure(new Error("the plugin client was closed; open a new one"), context);
+      return Promise.resolve({ kind: "raised", ...classified });
     }
     const definition = DRIVER_METHODS.get(kind)!;
     const metadata = new Metadata();
@@ -97,7 +111,7 @@ export class PluginConnection implements PluginClient {
         }
         const classified = classifyFailure(error ?? new Error("grpc-js reported neither an answer nor an error"), context);
         log.debug({ ms, code: classified.failure.code, grpcCode: classified.failure.grpcCode, class: classified.class }, "driver call raised");
-        resolve({ kind: "raised", failure: classified.failure });
+        resolve({ kind: "raised", failure: classified.failure, class: classified.class });
       };
       try {
         this.parts.channel.driver.makeUnaryRequest<RequestByKind[K], ResponseByKind[K]>(

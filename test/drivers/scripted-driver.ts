@@ -3,15 +3,20 @@
 //
 // Environment:
 // - CGHOST_SCRIPT: a JSON file, re-read on every call, shaped
-//   { unimplemented?: string[], [kind]: { fail: { code, message } } | { respond: <partial response> } | { hang: true } }
+//   { unimplemented?: string[], probe?: { ready, message }, [kind]: <step> }, a step being
+//   { fail: { code, message } } | { respond: <partial response> } | { hang: true } |
+//   { crash: true } (the process kills itself with SIGKILL inside the call, after a stderr line) |
+//   { crash: "first-attempt", then?: <step> } (crash on the first call carrying an operation id;
+//   answer later calls with the same id, the host's retries, by `then`, default { respond: {} })
 //   where kind is the host's operation name (create_group, ...). A kind without an entry answers {}.
 //   `unimplemented` is read once at start-up: those operations are left off the Driver, so
 //   GetCapabilities omits them. In `respond`, a string "{{path.to.value}}" is replaced by the
 //   value at that path of the request's JSON form, and `unknownField: { number, varint }` is sent
 //   on the wire as a field the contract does not define.
 // - CGHOST_CALLS: a JSONL file; each call appends { kind, operationId, request } (request in its
-//   JSON form, so oneofs appear as `cgsnapshotSource` / `groupSource`) before answering.
-import { appendFileSync, readFileSync } from "node:fs";
+//   JSON form, so oneofs appear as `cgsnapshotSource` / `groupSource`) before answering, and logs a JSON line "scripted call received" on stderr so a test can wait for the call.
+// `probe` is re-read on every Probe: absent means ready.
+import { appendFileSync, existsSync, readFileSync } from "node:fs";
 import {
   CreateCgSnapshotRequest,
   CreateConsistencyGroupFromSourceRequest,
@@ -31,7 +36,8 @@ type Kind = "create_group" | "create_group_from_source" | "delete_group" | "upda
 type Step =
   | { fail: { code: number; message: string } }
   | { respond: Record<string, unknown> & { unknownField?: { number: number; varint: number } } }
-  | { hang: true };
+  | { hang: true }
+  | { crash: true | "first-attempt"; then?: Step };
 
 function requiredEnv(name: string): string {
   const value = process.env[name];
@@ -94,6 +100,22 @@ function response(respond: Record<string, unknown>, request: unknown): Record<st
   return { ...filled, _unknownFields: { [number * 8]: [varint(value)] } };
 }
 
+function readCalls(): Array<{ operationId: string }> {
+  // The file appears with the first call when the test did not create it.
+  if (!existsSync(callsPath)) return [];
+  return readFileSync(callsPath, "utf8")
+    .split("\n")
+    .filter((line) => line.trim() !== "")
+    .map((line) => JSON.parse(line) as { operationId: string });
+}
+
+/** Dies at once, the way a segfault or the OOM killer would: no answer, no cleanup. */
+function crash(kind: Kind): never {
+  process.stderr.write(`scripted-driver: crashing on purpose during ${kind}\n`);
+  process.kill(process.pid, "SIGKILL");
+  throw new Error("unreachable: SIGKILL did not end the process");
+}
+
 function untilAborted(signal: AbortSignal): Promise<never> {
   return new Promise((_, reject) => {
     if (signal.aborted) reject(signal.reason);
@@ -103,10 +125,18 @@ function untilAborted(signal: AbortSignal): Promise<never> {
 
 /** Records the call, then does what the script says for `kind`. */
 async function play<Response>(kind: Kind, operationId: string, requestJson: unknown, ctx: DriverContext): Promise<DeepPartial<Response>> {
+  const earlier = readCalls().filter((call) => call.operationId === operationId).length;
   appendFileSync(callsPath, `${JSON.stringify({ kind, operationId, request: requestJson })}\n`);
-  const step = (readScript()[kind] ?? { respond: {} }) as Step;
+  let step = (readScript()[kind] ?? { respond: {} }) as Step;
+  // After reading the script: a test that waits for this line may rewrite the script at once.
+  process.stderr.write(`${JSON.stringify({ level: 30, msg: "scripted call received", kind, operationId })}\n`);
+  if ("crash" in step) {
+    if (step.crash === true || earlier === 0) crash(kind);
+    step = step.then ?? { respond: {} };
+  }
   if ("fail" in step) throw new DriverError(step.fail.code, step.fail.message);
   if ("hang" in step) return untilAborted(ctx.signal);
+  if ("crash" in step) throw new DriverError(13, "scripted-driver: a crash step's `then` may not be another crash");
   // The script speaks the response's JSON shape, statuses outside the enums included, on purpose.
   return response(step.respond, requestJson) as DeepPartial<Response>;
 }
@@ -117,6 +147,10 @@ const unless = <T>(kind: Kind, method: T): T | undefined => (unimplemented.has(k
 const driver: Driver = {
   name: "scripted-driver",
   vendorVersion: "0.0.0-test",
+  probe: () => {
+    const probe = readScript().probe as { ready?: boolean; message?: string } | undefined;
+    return { ready: probe?.ready ?? true, message: probe?.message ?? "" };
+  },
   createConsistencyGroup: unless("create_group", (req: CreateConsistencyGroupRequest, ctx: DriverContext) =>
     play("create_group", req.operationId, CreateConsistencyGroupRequest.toJSON(req), ctx),
   ),
@@ -137,4 +171,6 @@ const driver: Driver = {
   ),
 };
 
-await serve(driver);
+// CGHOST_SIDECAR_ADDRESS (unix:///abs/path.sock): serve as a sidecar there instead of as a child.
+const sidecarAddress = process.env.CGHOST_SIDECAR_ADDRESS;
+await serve(driver, sidecarAddress ? { address: sidecarAddress } : {});
