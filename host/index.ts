@@ -20,6 +20,7 @@ export {
   type WrittenStatus,
 } from "./manager/errors.js";
 export type { CreateGroupInput, RegisterVolumeInput } from "./manager/inputs.js";
+export type { RecoveredOperation, RecoverySummary } from "./manager/recovery.js";
 export { DEFAULT_DEADLINES_MS } from "./manager/deadlines.js";
 export type {
   CgSnapshotRow,
@@ -35,4 +36,5 @@ export type {
 } from "./model.js";
 export { openSqliteStore, type Durability, type Store } from "./store/index.js";
 export { connectPlugin, launchPlugin } from "./plugin/index.js";
+export type { LaunchTransport, SidecarTlsOptions } from "./plugin/index.js";
 export type { PluginCapabilities, PluginClient, PluginInfo } from "./plugin/plugin-client.js";

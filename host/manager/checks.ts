@@ -61,8 +61,7 @@ export function checkStatus(
 
 /** Refuses a delete or use of a source that an unfinished create-from-source reads (possibly on another host). */
 export function checkNotSourceInProgress(store: Store, what: "group" | "cgsnapshot", id: string, operation: string): void {
-  for (const entry of store.listOpenJournal()) {
-    if (entry.kind !== "create_group_from_source") continue;
+  for (const entry of store.listOpenJournal({ kind: "create_group_from_source" })) {
     const request = entry.request as { sourceGroupId?: string; sourceCgsnapshotId?: string };
     const source = what === "group" ? request.sourceGroupId : request.sourceCgsnapshotId;
     if (source === id) {

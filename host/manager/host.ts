@@ -7,22 +7,13 @@ import { RPC_BY_KIND, type RequestByKind, type ResponseByKind } from "../contrac
 import type {
   CgSnapshotRow,
   GroupRow,
-  JournalEntry,
   OperationKind,
   RowWrite,
   SnapshotRow,
   VolumeRow,
 } from "../model.js";
 import type { PluginClient } from "../plugin/plugin-client.js";
-import {
-  decideCreateCgSnapshot,
-  decideCreateGroup,
-  decideCreateGroupFromSource,
-  decideDeleteCgSnapshot,
-  decideDeleteGroup,
-  decideUpdateGroup,
-} from "../rules/index.js";
-import type { DriverOutcome, RuleContext, RuleResult } from "../rules/outcome.js";
+import type { DriverOutcome } from "../rules/outcome.js";
 import type { ListFilter, Store } from "../store/store.js";
 import {
   checkCgSnapshotSource,
@@ -47,8 +38,9 @@ import {
   type CreateGroupInput,
   type RegisterVolumeInput,
 } from "./inputs.js";
-import { KeyedLock } from "./keyed-lock.js";
-import { callerMessage, cgsnapshotMessage, groupMessage, snapshotMessage, volumeMessage } from "./to-contract.js";
+import { KeyedLock, volumeLockKey } from "./keyed-lock.js";
+import { pluginReadiness, recoverOpenOperations, waitForReadiness, type RecoverySummary } from "./recovery.js";
+import { journalRequest, journalRows, prepareCall, type SubjectByKind } from "./request-builders.js";
 
 /** Who asks for an operation; every field is optional and defaulted. */
 export interface Caller {
@@ -71,6 +63,8 @@ export interface HostOptions {
   defaultProjectId?: string;
   /** Clock, for tests; default `() => new Date()`. */
   clock?: () => Date;
+  /** How long recover() waits for the plugin to say it is ready before failing what it cannot re-issue; default 30000. */
+  recoveryReadyTimeoutMs?: number;
 }
 
 /** A group with its member volumes. */
@@ -119,12 +113,6 @@ export interface HostEvents {
   "plugin-call": [PluginCallEvent];
 }
 
-/** Rows the rules decide on, and the request sent for them. */
-interface Prepared<K extends OperationKind> {
-  request: RequestByKind[K];
-  decide(outcome: DriverOutcome<ResponseByKind[K]>, ctx: RuleContext): RuleResult;
-}
-
 /** What one operation does at each step of the common flow. */
 interface OperationPlan<K extends OperationKind, T> {
   kind: K;
@@ -137,10 +125,11 @@ interface OperationPlan<K extends OperationKind, T> {
   check(): void;
   /** Inside one transaction with the journal entry: inserts and compare-and-set status moves. */
   begin(): void;
-  /** What the journal keeps to rebuild the request after a restart. */
-  journal: Pick<JournalEntry, "rows" | "request">;
-  /** Reads the rows back (now transitional) and builds the request and the rule to apply. */
-  prepare(operationId: string, caller: Required<Caller>): Prepared<K>;
+  /**
+   * The operation's rows, read after check(): journaled, and the request is built from them by
+   * request-builders.ts, which restart recovery also uses to rebuild the same request.
+   */
+  subject(): SubjectByKind[K];
   /** The call's result, read after the outcome committed. */
   finish(): T;
 }
@@ -160,7 +149,10 @@ export class Host extends EventEmitter<HostEvents> {
   private readonly clock: () => Date;
   private readonly locks = new KeyedLock();
   private readonly inFlight = new Set<Promise<unknown>>();
+  private readonly recoveryReadyTimeoutMs: number;
   private closed = false;
+  /** What the last recover() did (openHost runs one at start-up); undefined before any. */
+  lastRecovery: RecoverySummary | undefined;
 
   constructor(options: HostOptions) {
     super();
@@ -170,6 +162,7 @@ export class Host extends EventEmitter<HostEvents> {
     this.deadlines = { ...DEFAULT_DEADLINES_MS, ...options.deadlinesMs };
     this.defaultProjectId = options.defaultProjectId ?? "default";
     this.clock = options.clock ?? (() => new Date());
+    this.recoveryReadyTimeoutMs = options.recoveryReadyTimeoutMs ?? 30_000;
   }
 
   /** What the plugin said of itself at connection: name, version, contract versions. */
@@ -259,14 +252,7 @@ export class Host extends EventEmitter<HostEvents> {
       check: () => undefined,
       begin: () =>
         this.store.insertGroup({ id, ...spec, projectId, status: "creating", sourceCgsnapshotId: null, sourceGroupId: null }),
-      journal: { rows: rowsOf({ groups: [id] }), request: {} },
-      prepare: (operationId, who) => {
-        const group = this.mustGroup(id);
-        return {
-          request: { operationId, context: callerMessage(who), group: groupMessage(group) },
-          decide: (outcome, ctx) => decideCreateGroup({ group }, outcome, ctx),
-        };
-      },
+      subject: () => ({ groupId: id }),
       finish: () => this.mustGroup(id),
     });
   }
@@ -320,7 +306,7 @@ export class Host extends EventEmitter<HostEvents> {
         }
       }
     };
-    const journalRequest = hasSnapshot ? { sourceCgsnapshotId: String(source?.cgsnapshotId) } : { sourceGroupId: String(source?.groupId) };
+    const sourceRef = hasSnapshot ? { sourceCgsnapshotId: String(source?.cgsnapshotId) } : { sourceGroupId: String(source?.groupId) };
     return this.execute<"create_group_from_source", GroupView>({
       kind: "create_group_from_source",
       lockKeys: [id, sourceGroupId],
@@ -350,34 +336,8 @@ export class Host extends EventEmitter<HostEvents> {
           });
         }
       },
-      journal: { rows: rowsOf({ groups: [id] }), request: journalRequest },
-      prepare: (operationId, who) => {
-        const group = this.mustGroup(id);
-        const byId = new Map(this.store.listVolumes({ groupId: id }).map((v) => [v.id, v]));
-        const volumes = targets.map((t) => byId.get(t.id) ?? this.mustVolume(t.id));
-        const request: RequestByKind["create_group_from_source"] = {
-          operationId,
-          context: callerMessage(who),
-          group: groupMessage(group),
-          volumes: volumes.map(volumeMessage),
-          source: hasSnapshot
-            ? {
-                $case: "cgsnapshotSource",
-                value: {
-                  cgsnapshot: cgsnapshotMessage(liveCgSnapshot(this.store, String(source?.cgsnapshotId))),
-                  snapshots: targets.map((t) => snapshotMessage(t.source as SnapshotRow)),
-                },
-              }
-            : {
-                $case: "groupSource",
-                value: {
-                  group: groupMessage(liveGroup(this.store, String(source?.groupId))),
-                  volumes: targets.map((t) => volumeMessage(t.source as VolumeRow)),
-                },
-              },
-        };
-        return { request, decide: (outcome, ctx) => decideCreateGroupFromSource({ group, volumes }, outcome, ctx) };
-      },
+      // Each target's source_id names its source item, so the targets' order is the pairing.
+      subject: () => ({ groupId: id, ...sourceRef, targetVolumeIds: targets.map((t) => t.id) }),
       finish: () => this.showGroup(id),
     });
   }
@@ -395,27 +355,12 @@ export class Host extends EventEmitter<HostEvents> {
     let remove: VolumeRow[] = [];
     return this.execute<"update_group", GroupView>({
       kind: "update_group",
-      lockKeys: [groupId, ...addIds.map(volumeKey), ...removeIds.map(volumeKey)],
+      lockKeys: [groupId, ...addIds.map(volumeLockKey), ...removeIds.map(volumeLockKey)],
       groupId,
       caller,
       check: () => ({ add, remove } = checkUpdateGroup(this.store, liveGroup(this.store, groupId), addIds, removeIds)),
       begin: () => this.store.moveStatus({ kind: "group", ids: [groupId], from: ["available"], to: "updating" }),
-      journal: { rows: rowsOf({ groups: [groupId], volumes: [...addIds, ...removeIds] }), request: { addIds, removeIds } },
-      prepare: (operationId, who) => {
-        const group = this.mustGroup(groupId);
-        const addVolumes = add.map((v) => this.mustVolume(v.id));
-        const removeVolumes = remove.map((v) => this.mustVolume(v.id));
-        return {
-          request: {
-            operationId,
-            context: callerMessage(who),
-            group: groupMessage(group),
-            addVolumes: addVolumes.map(volumeMessage),
-            removeVolumes: removeVolumes.map(volumeMessage),
-          },
-          decide: (outcome, ctx) => decideUpdateGroup({ group, addVolumes, removeVolumes }, outcome, ctx),
-        };
-      },
+      subject: () => ({ groupId, addIds: add.map((v) => v.id), removeIds: remove.map((v) => v.id) }),
       finish: () => this.showGroup(groupId),
     });
   }
@@ -439,15 +384,7 @@ export class Host extends EventEmitter<HostEvents> {
         this.store.moveStatus({ kind: "group", ids: [groupId], from: ["available", "error"], to: "deleting" });
         this.store.moveStatus({ kind: "volume", ids: volumeIds, from: ["available", "error", "error_deleting"], to: "deleting" });
       },
-      journal: { rows: rowsOf({ groups: [groupId] }), request: { deleteVolumes: options.deleteVolumes === true } },
-      prepare: (operationId, who) => {
-        const group = this.mustGroup(groupId);
-        const volumes = this.store.listVolumes({ groupId });
-        return {
-          request: { operationId, context: callerMessage(who), group: groupMessage(group), volumes: volumes.map(volumeMessage) },
-          decide: (outcome, ctx) => decideDeleteGroup({ group, volumes }, outcome, ctx),
-        };
-      },
+      subject: () => ({ groupId, volumeIds, deleteVolumes: options.deleteVolumes === true }),
       finish: () => this.showGroup(groupId),
     });
   }
@@ -463,6 +400,7 @@ export class Host extends EventEmitter<HostEvents> {
     const name = parseText("name", input.name);
     const description = parseText("description", input.description);
     let members: VolumeRow[] = [];
+    let snapshotIds: string[] = [];
     return this.execute<"create_cgsnapshot", CgSnapshotView>({
       kind: "create_cgsnapshot",
       lockKeys: [groupId],
@@ -472,6 +410,7 @@ export class Host extends EventEmitter<HostEvents> {
         const group = liveGroup(this.store, groupId);
         members = this.store.listVolumes({ groupId });
         checkCreateCgSnapshot(group, members);
+        snapshotIds = members.map(() => randomUUID());
       },
       begin: () => {
         // A no-op move that fails if another host changed the group since the check.
@@ -479,24 +418,10 @@ export class Host extends EventEmitter<HostEvents> {
         const group = this.mustGroup(groupId);
         this.store.insertCgSnapshot({ id, groupId, name, description, projectId: group.projectId, status: "creating" });
         this.store.insertSnapshots(
-          members.map((v) => ({ id: randomUUID(), cgsnapshotId: id, volumeId: v.id, volumeSizeGb: v.sizeGb, status: "creating" })),
+          members.map((v, i) => ({ id: snapshotIds[i]!, cgsnapshotId: id, volumeId: v.id, volumeSizeGb: v.sizeGb, status: "creating" })),
         );
       },
-      journal: { rows: rowsOf({ groups: [groupId], cgsnapshots: [id] }), request: {} },
-      prepare: (operationId, who) => {
-        const cgsnapshot = this.mustCgSnapshot(id);
-        const snapshots = this.store.listSnapshots(id);
-        return {
-          request: {
-            operationId,
-            context: callerMessage(who),
-            cgsnapshot: cgsnapshotMessage(cgsnapshot),
-            snapshots: snapshots.map(snapshotMessage),
-            group: groupMessage(this.mustGroup(groupId)),
-          },
-          decide: (outcome, ctx) => decideCreateCgSnapshot({ cgsnapshot, snapshots }, outcome, ctx),
-        };
-      },
+      subject: () => ({ groupId, cgsnapshotId: id, snapshotIds }),
       finish: () => this.showCgSnapshot(id),
     });
   }
@@ -519,22 +444,36 @@ export class Host extends EventEmitter<HostEvents> {
         this.store.moveStatus({ kind: "cgsnapshot", ids: [cgsnapshotId], from: ["available", "error"], to: "deleting" });
         this.store.moveStatus({ kind: "snapshot", ids: snapshotIds, from: ["available", "error", "error_deleting"], to: "deleting" });
       },
-      journal: { rows: rowsOf({ groups: [found.groupId], cgsnapshots: [cgsnapshotId] }), request: {} },
-      prepare: (operationId, who) => {
-        const cgsnapshot = this.mustCgSnapshot(cgsnapshotId);
-        const snapshots = this.store.listSnapshots(cgsnapshotId);
-        return {
-          request: {
-            operationId,
-            context: callerMessage(who),
-            cgsnapshot: cgsnapshotMessage(cgsnapshot),
-            snapshots: snapshots.map(snapshotMessage),
-          },
-          decide: (outcome, ctx) => decideDeleteCgSnapshot({ cgsnapshot, snapshots }, outcome, ctx),
-        };
-      },
+      subject: () => ({ groupId: found.groupId, cgsnapshotId, snapshotIds }),
       finish: () => this.showCgSnapshot(cgsnapshotId),
     });
+  }
+
+  /**
+   * Settles the operations a host died in the middle of (RULES.md section 9): re-issues each open
+   * journal entry's call with its operation id once the plugin is ready, and applies the rules.
+   * openHost runs it at start-up; calls made meanwhile wait for the groups being recovered.
+   */
+  async recover(): Promise<RecoverySummary> {
+    this.checkOpen();
+    const run = recoverOpenOperations({
+      store: this.store,
+      log: this.log,
+      now: () => this.clock().toISOString(),
+      implemented: (kind) => this.plugin.capabilities.operations.includes(kind),
+      pluginName: this.plugin.info.name,
+      waitUntilReady: () => waitForReadiness(() => pluginReadiness(this.plugin), this.recoveryReadyTimeoutMs),
+      call: (kind, request, requestId) => this.callPlugin(kind, request, requestId),
+      lock: (keys, fn) => this.locks.run(keys, fn),
+      settled: (event) => this.emit("operation", event),
+    });
+    this.inFlight.add(run);
+    try {
+      this.lastRecovery = await run;
+      return this.lastRecovery;
+    } finally {
+      this.inFlight.delete(run);
+    }
   }
 
   /** Waits for calls in flight, then stops the plugin and closes the store. */
@@ -552,6 +491,7 @@ export class Host extends EventEmitter<HostEvents> {
   private async execute<K extends OperationKind, T>(plan: OperationPlan<K, T>): Promise<T> {
     this.checkOpen();
     this.checkCapability(plan.kind);
+    this.checkPluginAvailable(plan.kind);
     const run = this.locks.run(plan.lockKeys, () => this.runLocked(plan));
     this.inFlight.add(run);
     try {
@@ -562,7 +502,10 @@ export class Host extends EventEmitter<HostEvents> {
   }
 
   private async runLocked<K extends OperationKind, T>(plan: OperationPlan<K, T>): Promise<T> {
+    // Again under the lock: the plugin may have gone away while this call waited for another.
+    this.checkPluginAvailable(plan.kind);
     plan.check();
+    const subject = plan.subject();
     const operationId = randomUUID();
     const who: Required<Caller> = {
       requestId: plan.caller?.requestId ?? randomUUID(),
@@ -572,13 +515,19 @@ export class Host extends EventEmitter<HostEvents> {
     const log = this.log.child({ operation: plan.kind, operationId, requestId: who.requestId, groupId: plan.groupId });
     try {
       this.store.transaction(() => {
-        this.store.openJournal({ operationId, kind: plan.kind, groupId: plan.groupId, ...plan.journal });
+        this.store.openJournal({
+          operationId,
+          kind: plan.kind,
+          groupId: plan.groupId,
+          rows: journalRows(plan.kind, subject),
+          request: journalRequest(who, subject),
+        });
         plan.begin();
       });
     } catch (error) {
       throw HostError.from(error);
     }
-    const prepared = plan.prepare(operationId, who);
+    const prepared = prepareCall(this.store, plan.kind, subject, operationId, who);
     const started = performance.now();
     const outcome = await this.callPlugin(plan.kind, prepared.request, who.requestId);
     const result = prepared.decide(outcome, { operationId, now: this.clock().toISOString() });
@@ -654,6 +603,16 @@ export class Host extends EventEmitter<HostEvents> {
     }
   }
 
+  /** RULES.md section 8, first row: a plugin known not ready refuses the call before any status write. */
+  private checkPluginAvailable(kind: OperationKind): void {
+    const availability = this.plugin.availability?.();
+    if (!availability || availability.callable) return;
+    throw new HostError(
+      "PLUGIN_UNAVAILABLE",
+      `plugin '${this.plugin.info.name}' is ${availability.state} (${availability.reason}); ${kind} was refused and nothing was written; ${availability.advice}`,
+    );
+  }
+
   private checkOpen(): void {
     if (this.closed) throw new HostError("HOST_CLOSED", "the host was closed; create a new one");
   }
@@ -669,20 +628,6 @@ export class Host extends EventEmitter<HostEvents> {
     if (!row) throw new HostError("INTERNAL", `volume ${id} vanished from the store`);
     return row;
   }
-
-  private mustCgSnapshot(id: string): CgSnapshotRow {
-    const row = this.store.getCgSnapshot(id);
-    if (!row) throw new HostError("INTERNAL", `cgsnapshot ${id} vanished from the store`);
-    return row;
-  }
-}
-
-function volumeKey(id: string): string {
-  return `volume:${id}`;
-}
-
-function rowsOf(rows: Partial<JournalEntry["rows"]>): JournalEntry["rows"] {
-  return { groups: rows.groups ?? [], volumes: rows.volumes ?? [], cgsnapshots: rows.cgsnapshots ?? [], snapshots: rows.snapshots ?? [] };
 }
 
 function writtenStatus(write: RowWrite): { kind: string; id: string; status: string } {

@@ -27,3 +27,8 @@ export class KeyedLock {
     return this.tails.size;
   }
 }
+
+/** The lock key of a volume an operation moves between groups (group ids are keys as they are). */
+export function volumeLockKey(volumeId: string): string {
+  return `volume:${volumeId}`;
+}

@@ -5,6 +5,7 @@ import type {
   GroupRow,
   JournalEntry,
   LastError,
+  OperationKind,
   RowWrite,
   SnapshotRow,
   VolumeRow,
@@ -82,8 +83,8 @@ export interface Store {
   openJournal(entry: Omit<JournalEntry, "state" | "result" | "createdAt" | "closedAt">): void;
   closeJournal(operationId: string, result: string): void;
   getJournal(operationId: string): JournalEntry | undefined;
-  /** Entries still open: operations a host died in the middle of. Oldest first. */
-  listOpenJournal(): JournalEntry[];
+  /** Entries still open: operations a host died in the middle of, or in flight. Oldest first; only `kind` when given. */
+  listOpenJournal(filter?: { kind?: OperationKind }): JournalEntry[];
 
   close(): void;
 }

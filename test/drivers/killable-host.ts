@@ -1,0 +1,23 @@
+// A host in a process of its own, for the test that kills it with SIGKILL
+// (test/host-killed-plugin-exits.test.ts): it opens a host with the scripted driver through
+// openHost (so supervised), prints {"pluginPid": N} on stdout, and stays up until killed. The
+// plugin must then exit by itself: its lifeline (descriptor 3) reaches end-of-file.
+//
+// Environment: HOST_DIR, a directory for the database, the script and the calls log.
+import { appendFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { openHost } from "../../host/index.js";
+
+const dir = process.env.HOST_DIR;
+if (!dir) throw new Error("killable-host: set HOST_DIR");
+const script = join(dir, "script.json");
+const calls = join(dir, "calls.jsonl");
+writeFileSync(script, "{}");
+appendFileSync(calls, "");
+const host = await openHost({
+  storePath: join(dir, "cghost.db"),
+  plugin: { command: process.execPath, args: [join(import.meta.dirname, "scripted-driver.js")], env: { CGHOST_SCRIPT: script, CGHOST_CALLS: calls } },
+});
+process.stdout.write(`${JSON.stringify({ pluginPid: host.pluginPid })}\n`);
+// Stay up until killed; the plugin child's pipes alone would too, but say it.
+setInterval(() => undefined, 60_000);
