@@ -1,0 +1,130 @@
+// How a failed command reports itself: the host's code and message (which name the bad value and
+// why), then what to do about it; for --json, one {"error": {...}} object on standard output.
+import type { ClientOnlyCode } from "../front/error-status.js";
+import type { HostErrorCode } from "../manager/errors.js";
+import type { CliUsageError } from "./command.js";
+import { EXIT, exitCodeOf } from "./exit-codes.js";
+import type { ClientTarget } from "./client-target.js";
+import type { FrontCallError } from "./front-client.js";
+import type { Json } from "./json-view.js";
+import { table } from "./text-view.js";
+
+/** How the failure is to be printed. */
+export interface FailureContext {
+  json: boolean;
+  /** The command, e.g. `group update`. */
+  command: string;
+  /** True when Ctrl-C cancelled the call. */
+  interrupted: boolean;
+  /** Where to look after an interruption, e.g. `cghost group show GROUP`. */
+  interruptHint: string | undefined;
+  /** The id the command was given (its first argument), to put in the hints. */
+  subject: string | undefined;
+}
+
+/** Prints a failed call and returns its exit code. */
+export function printFailure(error: FrontCallError, context: FailureContext): number {
+  const { report, target, requestId } = error;
+  if (context.interrupted) {
+    const look = (context.interruptHint ?? "cghost group list").replace(/\b(GROUP|CGSNAPSHOT|VOLUME)\b/, context.subject ?? "$1");
+    const hint = `interrupted: the server goes on with the operation; see where it got with '${look}'`;
+    emit(context.json, { code: "INTERRUPTED", message: hint, requestId }, `cghost: ${hint}\n`);
+    return EXIT.INTERRUPTED;
+  }
+  // A failed create has no id on the command line; the failure names the row it wrote.
+  const noun = context.command.split(" ")[0];
+  const subject = report.failure?.written.find((w) => w.kind === noun)?.id ?? context.subject ?? "ID";
+  const hint = hintFor(report.code, context.command, subject, target, requestId);
+  const failure = report.failure;
+  const message = report.code === "SERVER_UNAVAILABLE" ? unreachableMessage(report.message, target.address) : report.message;
+  const json: { [key: string]: Json } = {
+    code: report.code,
+    message,
+    grpcCode: report.grpcCode,
+    requestId,
+    hint,
+    ...(failure
+      ? {
+          failure: {
+            operation: failure.operation,
+            operationId: failure.operationId,
+            ruleId: failure.ruleId,
+            cause: failure.cause,
+            grpcCode: failure.grpcCode ?? null,
+            written: failure.written.map((w) => ({ kind: w.kind, id: w.id, status: w.status })),
+          },
+        }
+      : {}),
+  };
+  let text = `cghost: ${report.code}: ${message}\n`;
+  if (failure) {
+    text += `\nThe driver failed ${failure.operation} (rule ${failure.ruleId}, cause ${failure.cause}); the host wrote:\n`;
+    text += indent(table(["KIND", "ID", "STATUS"], failure.written.map((w) => [w.kind, w.id, w.status]), "nothing"));
+  }
+  text += `\nWhat to do: ${hint}\n`;
+  emit(context.json, json, text);
+  return exitCodeOf(report.code);
+}
+
+/** Prints a usage error (exit code 2) with where to find the command's help. */
+export function printUsageError(error: CliUsageError, command: string, json: boolean): number {
+  const hint = `see 'cghost ${error.command ?? command} --help' for the options and an example`;
+  emit(json, { code: "USAGE", message: error.message, hint }, `cghost ${error.command ?? command}: ${error.message}\n${hint[0]!.toUpperCase()}${hint.slice(1)}.\n`);
+  return EXIT.BAD_INPUT;
+}
+
+function emit(json: boolean, error: { [key: string]: Json }, text: string): void {
+  // --json output, errors included, goes to standard output so a script reads one place.
+  if (json) process.stdout.write(`${JSON.stringify({ error }, null, 2)}\n`);
+  else process.stderr.write(text);
+}
+
+function hintFor(code: HostErrorCode | ClientOnlyCode, command: string, subject: string, target: ClientTarget, requestId: string): string {
+  const noun = command.split(" ")[0]!;
+  const { address, foundBy, dataDir } = target;
+  switch (code) {
+    case "INVALID_ARGUMENT":
+      return `fix the value named above; 'cghost ${command} --help' lists what each option accepts.`;
+    case "NOT_FOUND":
+      return `check the id; 'cghost ${noun === "plugin" ? "plugin" : noun} list' shows the ones that exist.`;
+    case "INVALID_STATUS":
+      return `nothing was written: first change what the message names (a status, a cgsnapshot left, an attached volume); 'cghost ${noun} show ${subject}' shows the current status and last error.`;
+    case "CONFLICT":
+      return "another call changed the object first; show it again, then retry if it still makes sense.";
+    case "UNSUPPORTED_OPERATION":
+      return "this server's plugin does not do that; 'cghost plugin list' shows what it does. Nothing was written.";
+    case "PLUGIN_UNAVAILABLE":
+      return "the plugin is not ready, and nothing was written; check 'cghost plugin list' and the server's log, then retry.";
+    case "HOST_CLOSED":
+      return "the server is stopping; nothing was written. Retry once it runs again.";
+    case "SERVER_UNAVAILABLE":
+      return (
+        `no cghost serve answered at ${address} (found by ${foundBy}). ` +
+        (dataDir ? `Start one with 'cghost serve --data-dir ${dataDir}', or ` : "Check that the server runs, or ") +
+        "point --data-dir or CGHOST_ADDRESS at the running one."
+      );
+    case "DEADLINE_EXCEEDED":
+      return `the server did not answer in time; check its log for request id ${requestId}.`;
+    case "CANCELLED":
+      return "the call was cancelled before it finished; show the object to see where it got.";
+    case "OPERATION_FAILED":
+      return `see each row's last error with 'cghost ${noun} show ${subject}' and the plugin's log lines for request id ${requestId}; fix the cause, then retry, or delete what ended in 'error'.`;
+    case "INTERNAL":
+      return `this is a bug in cghost; please report it with the server's log lines for request id ${requestId}.`;
+  }
+}
+
+/** grpc-js says "No connection established. Last error: Error: connect ENOENT /x. Resolution note: "; say it plainly. */
+function unreachableMessage(details: string, address: string): string {
+  const errno = /connect (E[A-Z]+)/.exec(details)?.[1];
+  const why =
+    errno === "ENOENT" ? "no such socket" : errno === "ECONNREFUSED" ? "connection refused: the server is not running" : errno === "EACCES" ? "permission denied" : details.trim();
+  return `cannot reach cghost serve at ${address} (${why})`;
+}
+
+function indent(text: string): string {
+  return text
+    .split("\n")
+    .map((line) => (line === "" ? line : `  ${line}`))
+    .join("\n");
+}

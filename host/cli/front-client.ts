@@ -1,0 +1,88 @@
+// The client commands' connection to `cghost serve`: one call at a time, each with a request id,
+// failures turned back into the host's terms (error-status.ts) with the address they were sent to.
+import { randomUUID } from "node:crypto";
+import {
+  credentials,
+  Metadata,
+  type CallOptions,
+  type ClientUnaryCall,
+  type ServiceError,
+} from "@grpc/grpc-js";
+import { fromServiceError, isServiceError, type FrontErrorReport } from "../front/error-status.js";
+import { HostServiceClient } from "../front/front-contract.js";
+import { REQUEST_ID_KEY } from "../front/host-service.js";
+import type { ClientTarget } from "./client-target.js";
+
+/** A unary method of the generated client, in its (request, metadata, options, callback) form. */
+type UnaryMethod<Req, Res> = (
+  request: Req,
+  metadata: Metadata,
+  options: Partial<CallOptions>,
+  callback: (error: ServiceError | null, response: Res) => void,
+) => ClientUnaryCall;
+
+/** A failed front API call, in the host's terms. */
+export class FrontCallError extends Error {
+  constructor(
+    readonly report: FrontErrorReport,
+    readonly target: ClientTarget,
+    readonly requestId: string,
+  ) {
+    super(`${report.code}: ${report.message}`);
+    this.name = "FrontCallError";
+  }
+}
+
+/** Per-call options. */
+export interface InvokeOptions {
+  /** Give up after this many milliseconds; none by default (operations may copy whole volumes). */
+  deadlineMs?: number;
+  /** Cancels the call (the operation itself goes on in the server). */
+  signal?: AbortSignal;
+}
+
+/** A connection to the front API. */
+export class FrontClient {
+  readonly client: HostServiceClient;
+  /** Sent as `x-request-id` with every call of this command, so the server's logs can be found. */
+  readonly requestId = randomUUID();
+
+  constructor(readonly target: ClientTarget) {
+    this.client = new HostServiceClient(target.address, credentials.createInsecure(), {
+      // Lists are paged at 1000 rows, far below this; it guards against a huge group's answer.
+      "grpc.max_receive_message_length": 64 * 1024 * 1024,
+    });
+  }
+
+  /** Calls one unary method, e.g. `invoke(c.client.getVolume, { volumeId })`; rejects with FrontCallError. */
+  invoke<Req, Res>(method: UnaryMethod<Req, Res>, request: Req, options: InvokeOptions = {}): Promise<Res> {
+    const metadata = new Metadata();
+    metadata.set(REQUEST_ID_KEY, this.requestId);
+    const callOptions: Partial<CallOptions> = options.deadlineMs === undefined ? {} : { deadline: Date.now() + options.deadlineMs };
+    return new Promise<Res>((resolve, reject) => {
+      const call = method.call(this.client, request, metadata, callOptions, (error, response) => {
+        options.signal?.removeEventListener("abort", cancel);
+        if (error) reject(this.failure(error));
+        else resolve(response);
+      });
+      const cancel = (): void => call.cancel();
+      options.signal?.addEventListener("abort", cancel, { once: true });
+    });
+  }
+
+  /** Closes the channel. */
+  close(): void {
+    this.client.close();
+  }
+
+  private failure(error: unknown): Error {
+    if (!isServiceError(error)) return error instanceof Error ? error : new Error(String(error));
+    return new FrontCallError(fromServiceError(error), this.target, this.requestId);
+  }
+}
+
+/** A message field the server always sets; its absence means a server of another version. */
+export function answered<T>(value: T | undefined): T {
+  if (value === undefined) throw new Error("the server's answer lacks its main field; is it a cghost serve of another version?");
+  return value;
+}

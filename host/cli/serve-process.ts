@@ -1,0 +1,149 @@
+// The life of one `cghost serve`: open the store, start the plugin, serve the front API, write
+// serve.json; then, on stop, refuse new calls, finish the ones in flight, stop the plugin, close
+// the store and remove what it left in the data directory. Every step undoes itself on failure.
+import { mkdirSync, rmSync, statSync } from "node:fs";
+import { connect } from "node:net";
+import type { Logger } from "pino";
+import { startFrontServer, type FrontServer } from "../front/front-server.js";
+import { PluginMonitor } from "../front/plugin-status.js";
+import { createHost, openSqliteStore, type Host, type RecoverySummary } from "../index.js";
+import { superviseLaunchedPlugin, superviseSidecar, type PluginSupervisor } from "../plugin/index.js";
+import { dataDirLayout } from "./data-dir.js";
+import type { ServeConfig } from "./serve-config.js";
+import { removeServeState, writeServeState, type ServeState } from "./serve-state-file.js";
+
+/** A server that is up. */
+export interface RunningServer {
+  state: ServeState;
+  host: Host;
+  /** The operations a previous server left open and this one settled at start. */
+  recovery: RecoverySummary;
+  /** Stops everything gracefully; resolves once the plugin is gone and the store is closed. */
+  stop(): Promise<void>;
+}
+
+/** The data directory or socket is taken by a server that is still running; exit code 3. */
+export class AlreadyServingError extends Error {
+  readonly code = "ALREADY_SERVING";
+}
+
+/** Starts everything the configuration names; on failure, what was started is stopped again. */
+export async function startServer(config: ServeConfig, logger: Logger): Promise<RunningServer> {
+  prepareDataDir(config.dataDir);
+  const socket = config.api.address.startsWith("unix:") ? config.api.address.slice("unix:".length) : undefined;
+  if (socket) await clearStaleSocket(socket);
+
+  const store = openSqliteStore({ path: config.store.path, durability: config.store.durability });
+  let plugin: PluginSupervisor;
+  try {
+    const target = config.plugin.target;
+    const supervision = { ...config.plugin.supervision, logger };
+    // Supervised: a crashed child is restarted (with backoff, until it crash-loops), a lost
+    // sidecar re-dialled, and readiness checked, so the host refuses calls it cannot send.
+    plugin = "address" in target ? await superviseSidecar({ ...supervision, ...target }) : await superviseLaunchedPlugin({ ...supervision, ...target });
+  } catch (error) {
+    store.close();
+    throw error;
+  }
+  const host = createHost({ store, plugin, deadlinesMs: config.plugin.deadlinesMs, logger });
+  let recovery: RecoverySummary;
+  try {
+    // Operations a previous server died in the middle of are settled before any new call (RULES.md section 9).
+    recovery = await host.recover();
+  } catch (error) {
+    await host.close();
+    throw error;
+  }
+  if (recovery.recovered.length > 0) logger.warn({ recovered: recovery.recovered }, "settled operations a previous server left unfinished");
+  const monitor = new PluginMonitor(plugin, { probeIntervalMs: 0, probeDeadlineMs: config.plugin.supervision.probeDeadlineMs ?? 5_000 });
+  let front: FrontServer;
+  try {
+    front = await startFrontServer({
+      host,
+      plugin: monitor,
+      address: config.api.address,
+      metrics: config.metrics.enabled ? { host: config.metrics.host, port: config.metrics.port } : undefined,
+      logger,
+    });
+  } catch (error) {
+    await host.close();
+    throw error;
+  }
+
+  const state: ServeState = {
+    pid: process.pid,
+    address: front.address,
+    socket,
+    metricsUrl: front.metricsUrl,
+    store: config.store.path,
+    plugin: { name: plugin.info.name, version: plugin.info.vendorVersion, pid: plugin.pid, address: plugin.address },
+    startedAt: new Date().toISOString(),
+  };
+  const stateFile = dataDirLayout(config.dataDir).stateFilePath;
+  try {
+    writeServeState(stateFile, state);
+  } catch (error) {
+    await front.stop({ graceMs: 0 });
+    await host.close();
+    throw new Error(`cannot write ${stateFile}: ${error instanceof Error ? error.message : String(error)}; check the data directory's permissions`, { cause: error });
+  }
+
+  let stopping: Promise<void> | undefined;
+  const stopOnce = async (): Promise<void> => {
+    const { forced } = await front.stop({ graceMs: config.shutdownGraceMs });
+    if (forced) logger.warn({ graceMs: config.shutdownGraceMs }, "calls still in flight after the grace were cancelled; the host finishes their operations before it closes");
+    // Waits for operations in flight, stops the plugin (SIGTERM, then SIGKILL), closes the store.
+    await host.close();
+    removeServeState(stateFile, process.pid);
+    if (socket) rmSync(socket, { force: true });
+  };
+  // serve.json follows the plugin child across restarts, so its pid is always the live one.
+  monitor.on("state", (status) => {
+    if (status.pid === undefined || status.pid === state.plugin.pid || status.state === "stopped") return;
+    state.plugin = { ...state.plugin, pid: status.pid };
+    try {
+      writeServeState(stateFile, state);
+    } catch (error) {
+      logger.warn({ err: error, stateFile }, "could not update serve.json with the restarted plugin's pid");
+    }
+  });
+  return {
+    state,
+    host,
+    recovery,
+    stop: () => (stopping ??= stopOnce()),
+  };
+}
+
+/** Creates the data directory, private (0700), if it is new; an existing one keeps its mode. */
+function prepareDataDir(dataDir: string): void {
+  try {
+    if (!statSync(dataDir).isDirectory()) throw new Error(`the data directory ${dataDir} is a file; choose another --data-dir`);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  }
+}
+
+/** A socket file left by a server that died is removed; one a live server answers on is refused. */
+async function clearStaleSocket(path: string): Promise<void> {
+  try {
+    statSync(path);
+  } catch {
+    return;
+  }
+  const live = await new Promise<boolean>((resolve) => {
+    const probe = connect(path);
+    probe.once("connect", () => {
+      probe.destroy();
+      resolve(true);
+    });
+    probe.once("error", () => resolve(false));
+  });
+  if (live) {
+    throw new AlreadyServingError(
+      `another cghost serve is listening on ${path}; stop it first (see the pid in serve.json beside it), or use another --data-dir`,
+    );
+  }
+  rmSync(path, { force: true });
+}

@@ -1,0 +1,155 @@
+// What a person sees without --json: aligned tables for lists, a field list for one object, and
+// its last error spelled out, since that is what a person needs when something is in `error`.
+import type { CgSnapshot, ConsistencyGroup, LastError, Plugin, Snapshot, Volume } from "../front/front-contract.js";
+
+/** Rows aligned under a header; an empty list says so instead of printing a bare header. */
+export function table(headers: readonly string[], rows: ReadonlyArray<readonly string[]>, empty: string): string {
+  if (rows.length === 0) return `${empty}\n`;
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
+  const line = (cells: readonly string[]): string => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join("  ").trimEnd();
+  return `${[line(headers), ...rows.map(line)].join("\n")}\n`;
+}
+
+/** Label: value lines, labels aligned. */
+function fields(entries: ReadonlyArray<readonly [string, string]>): string {
+  const width = Math.max(...entries.map(([label]) => label.length));
+  return entries.map(([label, value]) => `  ${label.padEnd(width)}  ${value}`).join("\n") + "\n";
+}
+
+/** Volumes as a table. */
+export function volumesTable(volumes: readonly Volume[]): string {
+  return table(
+    ["ID", "STATUS", "SIZE", "TYPE", "GROUP", "NAME"],
+    volumes.map((v) => [v.id, v.status, `${v.sizeGb} GB`, v.volumeType, v.groupId || "-", v.name || "-"]),
+    "No volumes.",
+  );
+}
+
+/** Groups as a table. */
+export function groupsTable(groups: readonly ConsistencyGroup[]): string {
+  return table(
+    ["ID", "STATUS", "NAME", "VOLUME TYPES", "CREATED"],
+    groups.map((g) => [g.id, g.status, g.name, g.volumeTypes.join(","), isoSeconds(g.createTime)]),
+    "No groups.",
+  );
+}
+
+/** Cgsnapshots as a table. */
+export function cgsnapshotsTable(cgsnapshots: readonly CgSnapshot[]): string {
+  return table(
+    ["ID", "STATUS", "GROUP", "NAME", "CREATED"],
+    cgsnapshots.map((c) => [c.id, c.status, c.groupId, c.name || "-", isoSeconds(c.createTime)]),
+    "No cgsnapshots.",
+  );
+}
+
+/** Plugins as a table. */
+export function pluginsTable(plugins: readonly Plugin[]): string {
+  return table(
+    ["NAME", "STATE", "VERSION", "RESTARTS", "PID", "OPERATIONS"],
+    plugins.map((p) => [p.name, p.state, p.vendorVersion, String(p.restarts), p.pid ? String(p.pid) : "-", `${p.operations.length} of 6`]),
+    "No plugins.",
+  );
+}
+
+/** One volume. */
+export function volumeText(v: Volume): string {
+  return (
+    `volume ${v.id}  ${v.status}\n` +
+    fields([
+      ["name", v.name || "-"],
+      ["size", `${v.sizeGb} GB`],
+      ["volume type", v.volumeType],
+      ["group", v.groupId || "-"],
+      ["copied from", v.sourceId || "-"],
+      ["project", v.projectId],
+      ["provider", providerText(v)],
+      ["created", isoSeconds(v.createTime)],
+      ...deletedField(v.deleteTime),
+      ...lastErrorField(v.lastError),
+    ])
+  );
+}
+
+/** One group and its volumes. */
+export function groupText(g: ConsistencyGroup, volumes: readonly Volume[]): string {
+  const source = g.sourceCgsnapshotId ? `cgsnapshot ${g.sourceCgsnapshotId}` : g.sourceGroupId ? `group ${g.sourceGroupId}` : "-";
+  return (
+    `group ${g.id}  ${g.status}\n` +
+    fields([
+      ["name", g.name],
+      ["description", g.description || "-"],
+      ["volume types", g.volumeTypes.join(", ")],
+      ["copied from", source],
+      ["project", g.projectId],
+      ["provider", providerText(g)],
+      ["created", isoSeconds(g.createTime)],
+      ...deletedField(g.deleteTime),
+      ...lastErrorField(g.lastError),
+    ]) +
+    (volumes.length === 0 ? "\nNo volumes.\n" : `\n${volumes.length === 1 ? "1 volume" : `${volumes.length} volumes`}:\n${indent(volumesTable(volumes))}`)
+  );
+}
+
+/** One cgsnapshot and its snapshots. */
+export function cgsnapshotText(c: CgSnapshot, snapshots: readonly Snapshot[]): string {
+  return (
+    `cgsnapshot ${c.id}  ${c.status}\n` +
+    fields([
+      ["group", c.groupId],
+      ["name", c.name || "-"],
+      ["description", c.description || "-"],
+      ["provider", providerText(c)],
+      ["created", isoSeconds(c.createTime)],
+      ...deletedField(c.deleteTime),
+      ...lastErrorField(c.lastError),
+    ]) +
+    (snapshots.length === 0
+      ? "\nNo snapshots.\n"
+      : `\n${snapshots.length === 1 ? "1 snapshot" : `${snapshots.length} snapshots`}:\n` +
+        indent(table(["ID", "STATUS", "VOLUME", "SIZE"], snapshots.map((s) => [s.id, s.status, s.volumeId, `${s.volumeSizeGb} GB`]), "")))
+  );
+}
+
+/** One plugin. */
+export function pluginText(p: Plugin): string {
+  return (
+    `plugin ${p.name}  ${p.state}\n` +
+    fields([
+      ...(p.stateMessage ? ([["why", p.stateMessage]] as const) : []),
+      ["version", p.vendorVersion],
+      ["contract", p.contractVersions.join(", ")],
+      ["restarts", String(p.restarts)],
+      ["pid", p.pid ? String(p.pid) : "- (a sidecar)"],
+      ["address", p.address],
+      ["operations", p.operations.join(", ") || "none"],
+      ["copies from", p.createFromSourceKinds.join(", ") || "nothing"],
+    ])
+  );
+}
+
+function providerText(row: { providerLocation: string; providerId: string }): string {
+  const parts = [row.providerId ? `id ${row.providerId}` : "", row.providerLocation ? `at ${row.providerLocation}` : ""].filter(Boolean);
+  return parts.length === 0 ? "-" : parts.join(", ");
+}
+
+function deletedField(time: Date | undefined): Array<readonly [string, string]> {
+  return time ? [["deleted", isoSeconds(time)]] : [];
+}
+
+function lastErrorField(error: LastError | undefined): Array<readonly [string, string]> {
+  if (!error) return [];
+  const grpc = error.grpcCode ? `, gRPC code ${error.grpcCode.value}` : "";
+  return [["last error", `${error.code}: ${error.message} (operation ${error.operationId}${grpc}, ${isoSeconds(error.time)})`]];
+}
+
+function isoSeconds(time: Date | undefined): string {
+  return time ? time.toISOString().replace(/\.\d{3}Z$/, "Z") : "-";
+}
+
+function indent(text: string): string {
+  return text
+    .split("\n")
+    .map((line) => (line === "" ? line : `  ${line}`))
+    .join("\n");
+}

@@ -1,0 +1,139 @@
+// The client commands' exit codes and error output, against a real `cghost serve` hosting the
+// scripted driver: 2 for bad input, 3 for refusals, 4 when the driver fails the operation (with
+// the rule, the statuses written, and the row's last error to act on), 0 otherwise.
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { removeDir, runCli, runJson, ServeProcess, temporaryDir, writeConfig } from "./cli-harness.js";
+
+const SCRIPTED_DRIVER = join(import.meta.dirname, "..", "dist", "test", "drivers", "scripted-driver.js");
+
+let dataDir: string;
+let script: string;
+let serve: ServeProcess | undefined;
+
+beforeAll(async () => {
+  dataDir = temporaryDir("cghost-exit-");
+  script = join(dataDir, "script.json");
+  writeFileSync(script, JSON.stringify({ unimplemented: ["create_cgsnapshot"] }));
+  const config = writeConfig(dataDir, {
+    plugins: [
+      {
+        command: process.execPath,
+        args: [SCRIPTED_DRIVER],
+        env: { CGHOST_SCRIPT: script, CGHOST_CALLS: join(dataDir, "calls.jsonl") },
+      },
+    ],
+  });
+  serve = await ServeProcess.start(dataDir, ["--config", config]);
+});
+
+afterAll(() => {
+  serve?.kill();
+  removeDir(dataDir);
+});
+
+function cli(args: string[]) {
+  return runJson([...args, "--data-dir", dataDir]);
+}
+
+describe("cghost exit codes", () => {
+  it("exits 4 when the driver fails, printing the rule, the statuses written and what to do", async () => {
+    writeFileSync(script, JSON.stringify({ create_group: { fail: { code: 13, message: "the array is on fire" } } }));
+    const { code, json } = await cli(["group", "create", "--name", "doomed", "--volume-type", "gold"]);
+    expect(code).toBe(4);
+    const error = json.error as {
+      code: string;
+      message: string;
+      grpcCode: number;
+      hint: string;
+      failure: { operation: string; ruleId: string; cause: string; written: Array<{ kind: string; id: string; status: string }> };
+    };
+    expect(error.code).toBe("OPERATION_FAILED");
+    expect(error.message).toContain("the array is on fire");
+    expect(error.grpcCode).toBe(2); // UNKNOWN: see host/front/error-status.ts
+    expect(error.failure.operation).toBe("create_group");
+    expect(error.failure.ruleId).toMatch(/^R1\./);
+    const written = error.failure.written.find((w) => w.kind === "group")!;
+    expect(written.status).toBe("error");
+    expect(error.hint).toContain(`cghost group show ${written.id}`);
+
+    // The row itself says why, for a person who looks later.
+    const shown = await cli(["group", "show", written.id]);
+    expect(shown.code).toBe(0);
+    expect(shown.json).toMatchObject({ id: written.id, status: "error", lastError: { message: expect.stringContaining("the array is on fire") } });
+
+    // And without --json, the same on standard error for a person.
+    const human = await runCli(["group", "create", "--name", "doomed-2", "--volume-type", "gold", "--data-dir", dataDir]);
+    expect(human.code).toBe(4);
+    expect(human.stdout).toBe("");
+    expect(human.stderr).toMatch(/^cghost: OPERATION_FAILED: .*the array is on fire/);
+    expect(human.stderr).toMatch(/KIND +ID +STATUS\n +group +\S+ +error/);
+    expect(human.stderr).toContain("What to do:");
+  });
+
+  it("exits 3 when the plugin does not implement the operation, and nothing is written", async () => {
+    writeFileSync(script, JSON.stringify({}));
+    const volume = await cli(["volume", "create", "--size-gb", "1", "--volume-type", "gold"]);
+    const group = await cli(["group", "create", "--name", "g", "--volume-type", "gold"]);
+    expect([volume.code, group.code]).toEqual([0, 0]);
+    const groupId = group.json.id as string;
+    expect((await cli(["group", "update", groupId, "--add", volume.json.id as string])).code).toBe(0);
+    const { code, json } = await cli(["cgsnapshot", "create", groupId]);
+    expect(code).toBe(3);
+    expect(json.error).toMatchObject({ code: "UNSUPPORTED_OPERATION", message: expect.stringContaining("create_cgsnapshot") });
+    const list = await cli(["cgsnapshot", "list", "--group", groupId]);
+    expect(list.json).toEqual({ cgsnapshots: [] });
+  });
+
+  it("exits 3 for a status that forbids the operation, naming the object and the status", async () => {
+    const group = await cli(["group", "create", "--name", "g2", "--volume-type", "gold"]);
+    const volume = await cli(["volume", "create", "--size-gb", "1", "--volume-type", "gold"]);
+    const attached = await cli(["volume", "attach", volume.json.id as string]);
+    expect(attached.json).toMatchObject({ status: "in-use" });
+    expect((await cli(["group", "update", group.json.id as string, "--add", volume.json.id as string])).code).toBe(0);
+    const { code, json } = await cli(["group", "delete", group.json.id as string, "--delete-volumes"]);
+    expect(code).toBe(3);
+    expect(json.error).toMatchObject({ code: "INVALID_STATUS", message: expect.stringContaining(volume.json.id as string) });
+  });
+
+  it("exits 2 for bad input, from the command line or from the host", async () => {
+    const usage = await cli(["volume", "create", "--size-gb", "0", "--volume-type", "gold"]);
+    expect(usage.code).toBe(2);
+    expect(usage.json.error).toMatchObject({ code: "USAGE", message: expect.stringContaining('--size-gb "0"') });
+
+    const badType = await cli(["group", "create", "--name", "x", "--volume-type", "no spaces"]);
+    expect(badType.code).toBe(2);
+    expect(badType.json.error).toMatchObject({ code: "INVALID_ARGUMENT", message: expect.stringContaining('"no spaces"') });
+
+    const unknownId = await cli(["cgsnapshot", "delete", "00000000-0000-4000-8000-000000000000"]);
+    expect(unknownId.code).toBe(2);
+    expect(unknownId.json.error).toMatchObject({ code: "NOT_FOUND" });
+
+    const unknownOption = await runCli(["group", "create", "--nme", "x", "--data-dir", dataDir]);
+    expect(unknownOption.code).toBe(2);
+    expect(unknownOption.stderr).toContain("'--nme'");
+    expect(unknownOption.stderr).toContain("cghost group create --help");
+
+    const noSource = await cli(["group", "create-from-source", "--name", "x"]);
+    expect(noSource.code).toBe(2);
+    expect(noSource.json.error).toMatchObject({ code: "USAGE", message: expect.stringContaining("--cgsnapshot") });
+  });
+
+  it("exits 3 with a plain message when no server answers", async () => {
+    const elsewhere = temporaryDir("cghost-none-");
+    try {
+      const { code, json } = await runJson(["volume", "list", "--data-dir", elsewhere]);
+      expect(code).toBe(3);
+      expect(json.error).toMatchObject({
+        code: "SERVER_UNAVAILABLE",
+        message: `cannot reach cghost serve at unix:${join(elsewhere, "cghost.sock")} (no such socket)`,
+        hint: expect.stringContaining(`cghost serve --data-dir ${elsewhere}`),
+      });
+      const viaEnv = await runJson(["volume", "list"], { CGHOST_ADDRESS: serve!.state().address });
+      expect(viaEnv.code).toBe(0);
+    } finally {
+      removeDir(elsewhere);
+    }
+  });
+});

@@ -1,0 +1,54 @@
+// Every command answers --help with its usage, what it does, its options and an example, and
+// exits 0; a bare group of commands lists its commands.
+import { describe, expect, it } from "vitest";
+import { runCli } from "./cli-harness.js";
+
+const COMMANDS = [
+  "serve",
+  "volume create",
+  "volume list",
+  "volume show",
+  "volume attach",
+  "volume detach",
+  "group create",
+  "group create-from-source",
+  "group update",
+  "group delete",
+  "group list",
+  "group show",
+  "cgsnapshot create",
+  "cgsnapshot delete",
+  "cgsnapshot list",
+  "cgsnapshot show",
+  "plugin list",
+  "plugin show",
+  "plugin reset",
+];
+
+describe("cghost --help", () => {
+  it("gives every command a usage line, options and an example", async () => {
+    const results = await Promise.all(COMMANDS.map((command) => runCli([...command.split(" "), "--help"])));
+    results.forEach((result, i) => {
+      const command = COMMANDS[i]!;
+      expect(result.code, `cghost ${command} --help: ${result.stderr}`).toBe(0);
+      expect(result.stdout, command).toMatch(new RegExp(`^Usage: cghost ${command}`));
+      expect(result.stdout, command).toMatch(/^Options:$/m);
+      expect(result.stdout, command).toMatch(/^Examples?:\n {2}cghost /m);
+      expect(result.stderr, command).toBe("");
+    });
+  });
+
+  it("lists the commands of each group, and of cghost itself", async () => {
+    for (const group of ["volume", "group", "cgsnapshot", "plugin"]) {
+      const result = await runCli([group, "--help"]);
+      expect(result.code, `cghost ${group} --help: ${result.stderr}`).toBe(0);
+      const subcommands = COMMANDS.filter((c) => c.startsWith(`${group} `)).map((c) => c.split(" ")[1]!);
+      for (const sub of subcommands) expect(result.stdout).toMatch(new RegExp(`^ {2}${sub} +\\S`, "m"));
+    }
+    const top = await runCli(["--help"]);
+    expect(top.code).toBe(0);
+    for (const name of ["serve", "volume", "group", "cgsnapshot", "plugin"]) expect(top.stdout).toMatch(new RegExp(`^ {2}${name} +\\S`, "m"));
+    // With no command at all, the same index, but as a usage error.
+    expect((await runCli([])).code).toBe(2);
+  });
+});

@@ -1,0 +1,82 @@
+// SIGTERM while a driver call is in flight: the server refuses new calls, lets the call finish
+// (here the driver hangs until the host's deadline, so the operation fails by the rules), writes
+// its outcome, answers the client, and only then stops the plugin and exits 0.
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import Database from "better-sqlite3";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { isAlive, removeDir, runJson, ServeProcess, temporaryDir, writeConfig } from "./cli-harness.js";
+
+const SCRIPTED_DRIVER = join(import.meta.dirname, "..", "dist", "test", "drivers", "scripted-driver.js");
+const DEADLINE_MS = 1500;
+
+let dataDir: string;
+let serve: ServeProcess | undefined;
+
+beforeAll(async () => {
+  dataDir = temporaryDir("cghost-stop-");
+  writeFileSync(join(dataDir, "script.json"), JSON.stringify({ create_group: { hang: true } }));
+  const config = writeConfig(dataDir, {
+    plugins: [
+      {
+        command: process.execPath,
+        args: [SCRIPTED_DRIVER],
+        env: { CGHOST_SCRIPT: join(dataDir, "script.json"), CGHOST_CALLS: join(dataDir, "calls.jsonl") },
+        deadlinesMs: { create_group: DEADLINE_MS },
+        // One attempt: the hung call ends at its deadline instead of being retried.
+        supervision: { retry: { maxAttempts: 1 } },
+      },
+    ],
+    shutdownGraceMs: 20_000,
+  });
+  serve = await ServeProcess.start(dataDir, ["--config", config]);
+});
+
+afterAll(() => {
+  serve?.kill();
+  removeDir(dataDir);
+});
+
+/** Resolves once the driver has recorded a call of `kind` (it appends before it answers). */
+async function driverReceived(kind: string, timeoutMs: number): Promise<void> {
+  const calls = join(dataDir, "calls.jsonl");
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    if (existsSync(calls) && readFileSync(calls, "utf8").includes(`"kind":"${kind}"`)) return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error(`the driver received no ${kind} within ${timeoutMs} ms`);
+}
+
+describe("cghost serve stopping with a call in flight", () => {
+  it("finishes the call, answers the client, then exits 0 with the plugin gone", async () => {
+    const pluginPid = serve!.state().plugin.pid!;
+    const inFlight = runJson(["group", "create", "--name", "slow", "--volume-type", "gold", "--data-dir", dataDir]);
+    await driverReceived("create_group", 10_000);
+
+    const stopped = serve!.stop("SIGTERM");
+    // A new call is refused (the server no longer listens), whenever it arrives.
+    const late = await runJson(["group", "list", "--data-dir", dataDir]);
+    expect(late.code).toBe(3);
+    expect((late.json.error as { code: string }).code).toBe("SERVER_UNAVAILABLE");
+    const answer = await inFlight;
+    // The driver never answered: the host's deadline ended the call, and the rules failed it.
+    expect(answer.code).toBe(4);
+    const error = answer.json.error as { code: string; failure: { written: Array<{ kind: string; id: string; status: string }> } };
+    expect(error.code).toBe("OPERATION_FAILED");
+    const group = error.failure.written.find((w) => w.kind === "group")!;
+    expect(group.status).toBe("error");
+
+    expect(await stopped).toEqual({ code: 0, signal: null });
+    expect(isAlive(pluginPid)).toBe(false);
+
+    // The outcome is in the database and no operation was left open.
+    const db = new Database(join(dataDir, "cghost.db"), { readonly: true });
+    try {
+      expect(db.prepare("SELECT status FROM groups WHERE id = ?").get(group.id)).toEqual({ status: "error" });
+      expect(db.prepare("SELECT count(*) AS open FROM journal WHERE state = 'open'").get()).toEqual({ open: 0 });
+    } finally {
+      db.close();
+    }
+  });
+});

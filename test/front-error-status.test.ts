@@ -1,0 +1,73 @@
+// Every host error code crosses the front API and comes back as itself: the gRPC code a generic
+// client sees, the host's code and failure details in the trailing metadata, and the CLI's exit
+// code for it. A new host code without a mapping fails this test.
+import { Metadata, status as GrpcStatus, type ServiceError } from "@grpc/grpc-js";
+import { describe, expect, it } from "vitest";
+import { EXIT, exitCodeOf } from "../host/cli/exit-codes.js";
+import { ERROR_CODE_KEY, FAILURE_KEY, fromServiceError, toServiceStatus } from "../host/front/error-status.js";
+import { HOST_ERROR_CODES, HostError, type HostErrorCode } from "../host/manager/errors.js";
+
+const EXPECTED: Record<HostErrorCode, { grpc: GrpcStatus; exit: number }> = {
+  INVALID_ARGUMENT: { grpc: GrpcStatus.INVALID_ARGUMENT, exit: EXIT.BAD_INPUT },
+  NOT_FOUND: { grpc: GrpcStatus.NOT_FOUND, exit: EXIT.BAD_INPUT },
+  INVALID_STATUS: { grpc: GrpcStatus.FAILED_PRECONDITION, exit: EXIT.REFUSED },
+  CONFLICT: { grpc: GrpcStatus.ABORTED, exit: EXIT.REFUSED },
+  UNSUPPORTED_OPERATION: { grpc: GrpcStatus.UNIMPLEMENTED, exit: EXIT.REFUSED },
+  PLUGIN_UNAVAILABLE: { grpc: GrpcStatus.UNAVAILABLE, exit: EXIT.REFUSED },
+  HOST_CLOSED: { grpc: GrpcStatus.UNAVAILABLE, exit: EXIT.REFUSED },
+  OPERATION_FAILED: { grpc: GrpcStatus.UNKNOWN, exit: EXIT.DRIVER_FAILED },
+  INTERNAL: { grpc: GrpcStatus.INTERNAL, exit: EXIT.INTERNAL },
+};
+
+/** What a grpc-js client receives for a status the server sent. */
+function received(status: ReturnType<typeof toServiceStatus>): ServiceError {
+  const error = new Error(`${status.code} ${GrpcStatus[status.code!]}: ${status.details}`) as ServiceError;
+  return Object.assign(error, { code: status.code!, details: status.details!, metadata: status.metadata! });
+}
+
+describe("host errors over the front API", () => {
+  it("covers every host error code", () => {
+    expect(Object.keys(EXPECTED).sort()).toEqual(Object.keys(HOST_ERROR_CODES).sort());
+  });
+
+  for (const [code, expected] of Object.entries(EXPECTED) as Array<[HostErrorCode, { grpc: GrpcStatus; exit: number }]>) {
+    it(`${code} travels as gRPC ${GrpcStatus[expected.grpc]} and exits ${expected.exit}`, () => {
+      const status = toServiceStatus(new HostError(code, "group 42 is 'error'; update_group needs it 'available'"));
+      expect(status.code).toBe(expected.grpc);
+      expect(status.metadata!.get(ERROR_CODE_KEY)).toEqual([code]);
+      const report = fromServiceError(received(status));
+      expect(report).toMatchObject({ code, grpcCode: expected.grpc, message: "group 42 is 'error'; update_group needs it 'available'" });
+      expect(exitCodeOf(report.code)).toBe(expected.exit);
+    });
+  }
+
+  it("carries a failed operation's rule and written statuses, as ASCII JSON", () => {
+    const failure = {
+      operation: "delete_group",
+      operationId: "op-1",
+      ruleId: "R3.3",
+      cause: "DRIVER_REPORTED_ERROR",
+      grpcCode: 13,
+      written: [{ kind: "volume", id: "v-ü", status: "error_deleting" }],
+    };
+    const status = toServiceStatus(new HostError("OPERATION_FAILED", "delete_group op-1 failed (R3.3)", { failure }));
+    const text = status.metadata!.get(FAILURE_KEY)[0] as string;
+    expect(text).toMatch(/^[\x20-\x7e]+$/);
+    expect(fromServiceError(received(status)).failure).toEqual(failure);
+  });
+
+  it("turns anything else thrown into INTERNAL, never UNKNOWN", () => {
+    expect(toServiceStatus(new TypeError("x is undefined")).code).toBe(GrpcStatus.INTERNAL);
+  });
+
+  it("reads a transport failure without host metadata as the server being unreachable (exit 3)", () => {
+    const error = Object.assign(new Error("14 UNAVAILABLE: No connection established"), {
+      code: GrpcStatus.UNAVAILABLE,
+      details: "No connection established. Last error: Error: connect ENOENT /x/cghost.sock",
+      metadata: new Metadata(),
+    }) as ServiceError;
+    const report = fromServiceError(error);
+    expect(report.code).toBe("SERVER_UNAVAILABLE");
+    expect(exitCodeOf(report.code)).toBe(EXIT.REFUSED);
+  });
+});
