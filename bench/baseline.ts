@@ -1,0 +1,64 @@
+// The baseline: a bare grpc-js unary round trip over the Unix socket to the plugin process, with
+// the same request and response messages as each operation, and no host, journal or database.
+import { credentials } from "@grpc/grpc-js";
+import { ConsistencyGroupDriverServiceClient } from "../gen/cgdriver/v1/driver.js";
+import { CLIENT_OPTIONS } from "./channel-options.js";
+import { type BenchOperation, sampleRequests, type SampleRequests } from "./sample-requests.js";
+import type { Cycle, Unit } from "./workload.js";
+
+/** The generated client's method for each operation. */
+const CLIENT_METHOD = {
+  create_group: "createConsistencyGroup",
+  create_group_from_source: "createConsistencyGroupFromSource",
+  delete_group: "deleteConsistencyGroup",
+  update_group: "updateConsistencyGroup",
+  create_cgsnapshot: "createCgSnapshot",
+  delete_cgsnapshot: "deleteCgSnapshot",
+} as const satisfies Record<BenchOperation, keyof ConsistencyGroupDriverServiceClient>;
+
+/** A plain client of the driver service: one unary call per operation, nothing else. */
+export interface BaselineClient {
+  call<K extends BenchOperation>(op: K, request: SampleRequests[K]): Promise<void>;
+  close(): void;
+}
+
+/** Connects the generated client to address (its own channel, not shared with the host's). */
+export async function openBaselineClient(address: string): Promise<BaselineClient> {
+  const client = new ConsistencyGroupDriverServiceClient(address, credentials.createInsecure(), {
+    ...CLIENT_OPTIONS,
+    "grpc.use_local_subchannel_pool": 1,
+  });
+  await new Promise<void>((resolve, reject) =>
+    client.waitForReady(Date.now() + 10_000, (error) => (error ? reject(error) : resolve())),
+  );
+  return {
+    call: (op, request) =>
+      new Promise<void>((resolve, reject) => {
+        const method = client[CLIENT_METHOD[op]] as (req: unknown, cb: (error: Error | null) => void) => unknown;
+        method.call(client, request, (error: Error | null) => (error ? reject(error) : resolve()));
+      }),
+    close: () => client.close(),
+  };
+}
+
+/** The baseline's latency cycle: each operation's sample request once, requests built before the clock starts. */
+export function baselineCycle(client: BaselineClient, operations: readonly BenchOperation[]): Cycle {
+  return async (time) => {
+    const requests = sampleRequests();
+    for (const op of operations) await time(op, () => client.call(op, requests[op]));
+  };
+}
+
+/**
+ * The baseline's throughput unit: create a group, then delete it (two calls). With emptyGroup the
+ * delete names no volume, like the host's unit, which deletes the empty group it created.
+ */
+export function baselineUnit(client: BaselineClient, options: { emptyGroup?: boolean } = {}): Unit {
+  return async () => {
+    const requests = sampleRequests();
+    if (options.emptyGroup) requests.delete_group.volumes = [];
+    await client.call("create_group", requests.create_group);
+    await client.call("delete_group", requests.delete_group);
+    return 2;
+  };
+}

@@ -1,0 +1,96 @@
+// One-at-a-time latency of the six operations through the host, beside the baseline round trip
+// to the same plugin process, for one SQLite durability; and, for reference, the round trip to a
+// bare grpc-js server (no plugin SDK) answering the same messages.
+import type { Host } from "../host/index.js";
+import { startBareServer } from "./bare-server-process.js";
+import { baselineCycle, openBaselineClient } from "./baseline.js";
+import type { DurabilityName, LatencyRow } from "./results.js";
+import type { BenchOperation } from "./sample-requests.js";
+import { openSession } from "./session.js";
+import { latencyPercentiles, ratio, summarize } from "./stats.js";
+import { withTempDir } from "./temp-dir.js";
+import { type Cycle, type LatencyPlan, type LatencyRecord, measureLatencySides } from "./workload.js";
+
+const SNAPSHOT_OPERATIONS: readonly BenchOperation[] = ["create_cgsnapshot", "create_group_from_source", "delete_cgsnapshot"];
+
+/**
+ * The host's cycle, shaped like sampleRequests(): a group of one volume, a cgsnapshot of one
+ * snapshot, a clone of one volume; everything it creates it deletes. The cgsnapshot steps are
+ * skipped when none of them is measured.
+ */
+export function hostCycle(host: Host, operations: readonly BenchOperation[]): Cycle {
+  const withSnapshots = operations.some((op) => SNAPSHOT_OPERATIONS.includes(op));
+  return async (time) => {
+    const volume = host.registerVolume({ sizeGb: 1, volumeType: "gold" });
+    const group = await time("create_group", () => host.createGroup({ name: "bench-group", volumeTypes: ["gold"] }));
+    await time("update_group", () => host.updateGroup(group.id, { addVolumeIds: [volume.id] }));
+    if (withSnapshots) {
+      const { cgsnapshot } = await time("create_cgsnapshot", () => host.createCgSnapshot(group.id, {}));
+      const clone = await time("create_group_from_source", () =>
+        host.createGroupFromSource({ name: "bench-clone", source: { cgsnapshotId: cgsnapshot.id } }),
+      );
+      await time("delete_cgsnapshot", () => host.deleteCgSnapshot(cgsnapshot.id));
+      await time("delete_group", () => host.deleteGroup(clone.group.id, { deleteVolumes: true }));
+    }
+    await time("delete_group", () => host.deleteGroup(group.id, { deleteVolumes: true }));
+  };
+}
+
+/**
+ * Per repeat: one fresh plugin, store and host, and a bare server; the baseline, the host and the
+ * bare-server round trip run in blocks taken in turn.
+ */
+export async function runLatency(options: {
+  durability: DurabilityName;
+  repeats: number;
+  plan: LatencyPlan;
+  /** Also time the bare grpc-js server (a third side; off in the quick run). */
+  bareServer: boolean;
+}): Promise<LatencyRow[]> {
+  const runs: Array<{ baseline: LatencyRecord; host: LatencyRecord; bare: LatencyRecord | undefined }> = [];
+  for (let repeat = 0; repeat < options.repeats; repeat++) {
+    await withTempDir(`latency-${options.durability}`, async (dir) => {
+      const session = await openSession(dir, { durability: options.durability });
+      try {
+        const sides = [baselineCycle(session.baseline, options.plan.operations), hostCycle(session.host, options.plan.operations)];
+        if (!options.bareServer) {
+          const [b, h] = await measureLatencySides(sides, options.plan);
+          runs.push({ baseline: b!, host: h!, bare: undefined });
+          return;
+        }
+        const bare = await startBareServer(dir);
+        try {
+          const bareClient = await openBaselineClient(bare.address);
+          try {
+            const [b, h, r] = await measureLatencySides([...sides, baselineCycle(bareClient, options.plan.operations)], options.plan);
+            runs.push({ baseline: b!, host: h!, bare: r! });
+          } finally {
+            bareClient.close();
+          }
+        } finally {
+          await bare.stop();
+        }
+      } finally {
+        await session.close();
+      }
+    });
+  }
+  return options.plan.operations.map((operation) => {
+    const p = (side: "baseline" | "host" | "bare") => runs.map((run) => latencyPercentiles(run[side]?.samples[operation] ?? []));
+    const [base, host, bare] = [p("baseline"), p("host"), p("bare")];
+    const cpu = (side: "baseline" | "host") => summarize(runs.map((run) => run[side].cpuUs / run[side].calls));
+    return {
+      durability: options.durability,
+      operation,
+      baselineP50: summarize(base.map((x) => x.p50)),
+      baselineP99: summarize(base.map((x) => x.p99)),
+      hostP50: summarize(host.map((x) => x.p50)),
+      hostP99: summarize(host.map((x) => x.p99)),
+      ratioP50: summarize(host.map((x, i) => ratio(x.p50, base[i]!.p50))),
+      ratioP99: summarize(host.map((x, i) => ratio(x.p99, base[i]!.p99))),
+      bareServerP50: summarize(bare.map((x) => x.p50)),
+      baselineCpuUsPerCall: cpu("baseline"),
+      hostCpuUsPerCall: cpu("host"),
+    };
+  });
+}
