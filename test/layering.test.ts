@@ -45,10 +45,17 @@ describe("layering", () => {
     }
   });
 
-  it("only host/contract.ts and plugin-sdk/contract.ts import the generated code", () => {
+  it("one module per side imports each generated contract: the driver's, and the host's front API", () => {
+    const importers = new Map<string, string[]>([
+      ["gen/cgdriver/", ["host/contract.ts", "plugin-sdk/contract.ts"]],
+      ["gen/cghost/", ["host/front/front-contract.ts"]],
+    ]);
     for (const file of [...sources("host"), ...sources("plugin-sdk")]) {
-      const importsGen = importsOf(file).some(({ target }) => target.startsWith("gen/"));
-      if (importsGen) expect(["host/contract.ts", "plugin-sdk/contract.ts"]).toContain(file);
+      for (const { target } of importsOf(file)) {
+        if (!target.startsWith("gen/")) continue;
+        const allowed = [...importers].find(([prefix]) => target.startsWith(prefix))?.[1] ?? [];
+        expect(allowed, `${file} imports ${target}`).toContain(file);
+      }
     }
   });
 
