@@ -108,7 +108,18 @@ describe("cghost exit codes", () => {
 
     const unknownId = await cli(["cgsnapshot", "delete", "00000000-0000-4000-8000-000000000000"]);
     expect(unknownId.code).toBe(2);
-    expect(unknownId.json.error).toMatchObject({ code: "NOT_FOUND" });
+    expect(unknownId.json.error).toMatchObject({ code: "NOT_FOUND", hint: expect.stringContaining("'cghost cgsnapshot list'") });
+
+    // An unknown volume named to a group command points at the volume list.
+    writeFileSync(script, "{}");
+    const groupOfVolume = await cli(["group", "create", "--name", "holder", "--volume-type", "gold"]);
+    const unknownVolume = await cli(["group", "update", groupOfVolume.json.id as string, "--add", "no-such-volume"]);
+    expect(unknownVolume.code).toBe(2);
+    expect(unknownVolume.json.error).toMatchObject({
+      code: "NOT_FOUND",
+      message: expect.stringContaining("no-such-volume"),
+      hint: expect.stringContaining("'cghost volume list'"),
+    });
 
     const unknownOption = await runCli(["group", "create", "--nme", "x", "--data-dir", dataDir]);
     expect(unknownOption.code).toBe(2);

@@ -34,7 +34,7 @@ export function printFailure(error: FrontCallError, context: FailureContext): nu
   // A failed create has no id on the command line; the failure names the row it wrote.
   const noun = context.command.split(" ")[0];
   const subject = report.failure?.written.find((w) => w.kind === noun)?.id ?? context.subject ?? "ID";
-  const hint = hintFor(report.code, context.command, subject, target, requestId);
+  const hint = hintFor(report.code, context.command, subject, target, requestId, report.message);
   const failure = report.failure;
   const message = report.code === "SERVER_UNAVAILABLE" ? unreachableMessage(report.message, target.address) : report.message;
   const json: { [key: string]: Json } = {
@@ -79,14 +79,16 @@ function emit(json: boolean, error: { [key: string]: Json }, text: string): void
   else process.stderr.write(text);
 }
 
-function hintFor(code: HostErrorCode | ClientOnlyCode, command: string, subject: string, target: ClientTarget, requestId: string): string {
+function hintFor(code: HostErrorCode | ClientOnlyCode, command: string, subject: string, target: ClientTarget, requestId: string, message: string): string {
   const noun = command.split(" ")[0]!;
+  // "volume X does not exist" from a group command points at the volume list, not the group list.
+  const missing = /^(volume|group|cgsnapshot|plugin) \S+ does not exist/.exec(message)?.[1] ?? noun;
   const { address, foundBy, dataDir } = target;
   switch (code) {
     case "INVALID_ARGUMENT":
       return `fix the value named above; 'cghost ${command} --help' lists what each option accepts.`;
     case "NOT_FOUND":
-      return `check the id; 'cghost ${noun === "plugin" ? "plugin" : noun} list' shows the ones that exist.`;
+      return `check the id; 'cghost ${missing} list' shows the ones that exist.`;
     case "INVALID_STATUS":
       return `nothing was written: first change what the message names (a status, a cgsnapshot left, an attached volume); 'cghost ${noun} show ${subject}' shows the current status and last error.`;
     case "CONFLICT":
