@@ -1,6 +1,6 @@
 // The SQLite store on a real file: schema and migrations, durability settings, compare-and-set
 // status moves and writes (alone, in batches, across two connections), transactions, the journal.
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
@@ -378,6 +378,59 @@ describe("transaction", () => {
     expect(value).toBe(42);
     expect(store.getGroup("g1")).toBeDefined();
     expect(store.getGroup("g2")).toBeUndefined();
+  });
+});
+
+describe("commit (group commit)", () => {
+  /** Bytes of WAL so far: each transaction appends every page it changed (no checkpoint runs this early). */
+  function walBytes(): number {
+    return statSync(`${dbPath}-wal`).size;
+  }
+
+  it("commit() calls of one event-loop turn share one transaction: fewer WAL pages than one commit each", async () => {
+    const shared = open();
+    const sharedStart = walBytes();
+    const values = await Promise.all(["g1", "g2", "g3", "g4"].map((id) => shared.commit(() => (addGroup(shared, id), id))));
+    expect(values).toEqual(["g1", "g2", "g3", "g4"]);
+    const sharedBytes = walBytes() - sharedStart;
+    shared.close();
+
+    rmSync(join(dir, "state"), { recursive: true, force: true });
+    const separate = open();
+    const separateStart = walBytes();
+    for (const id of ["g1", "g2", "g3", "g4"]) await separate.commit(() => addGroup(separate, id));
+    const separateBytes = walBytes() - separateStart;
+
+    expect(separate.listGroups().map((g) => g.id)).toEqual(["g1", "g2", "g3", "g4"]);
+    expect(sharedBytes).toBeGreaterThan(0);
+    expect(sharedBytes).toBeLessThan(separateBytes);
+  });
+
+  it("a fn that throws is undone alone and rejects alone; the others of its batch commit", async () => {
+    const store = open();
+    addGroup(store, "g1");
+    const results = await Promise.allSettled([
+      store.commit(() => addGroup(store, "a")),
+      store.commit(() => {
+        addGroup(store, "b");
+        // A conflict after a write: the write must go too.
+        store.moveStatus({ kind: "group", ids: ["g1"], from: ["deleting"], to: "available" });
+      }),
+      store.commit(() => addGroup(store, "c")),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
+    expect((results[1] as PromiseRejectedResult).reason).toBeInstanceOf(StatusConflictError);
+    const stored = inspect().prepare("SELECT id FROM groups ORDER BY rowid").pluck().all();
+    expect(stored).toEqual(["g1", "a", "c"]);
+  });
+
+  it("rejects what is still queued when the store closes first, writing nothing", async () => {
+    const store = open();
+    const pending = store.commit(() => addGroup(store, "late"));
+    store.close();
+    await expect(pending).rejects.toThrow(/closed/);
+    const reopened = open();
+    expect(reopened.getGroup("late")).toBeUndefined();
   });
 });
 

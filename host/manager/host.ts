@@ -514,7 +514,7 @@ export class Host extends EventEmitter<HostEvents> {
     };
     const log = this.log.child({ operation: plan.kind, operationId, requestId: who.requestId, groupId: plan.groupId });
     try {
-      this.store.transaction(() => {
+      await this.store.commit(() => {
         this.store.openJournal({
           operationId,
           kind: plan.kind,
@@ -532,7 +532,7 @@ export class Host extends EventEmitter<HostEvents> {
     const outcome = await this.callPlugin(plan.kind, prepared.request, who.requestId);
     const result = prepared.decide(outcome, { operationId, now: this.clock().toISOString() });
     try {
-      this.store.transaction(() => {
+      await this.store.commit(() => {
         this.store.applyWrites(result.writes);
         this.store.closeJournal(operationId, result.ruleId);
       });

@@ -45,6 +45,11 @@ export interface StatusMove {
  * Semantics every implementation keeps:
  * - `transaction(fn)` runs fn atomically: everything it writes commits together or not at all
  *   (fn throwing rolls back and rethrows). Nested calls join the outer transaction.
+ * - `commit(fn)` is `transaction(fn)` for callers that can wait: it runs fn, with the other
+ *   commit() calls made in the same turn of the event loop, in one shared transaction (a group
+ *   commit), each fn in its own savepoint; it resolves once that transaction is committed. A fn
+ *   that throws rolls back alone and rejects only its own promise; a commit that fails rejects
+ *   them all. Under concurrent operations this is what keeps the commit cost per operation low.
  * - `moveStatus` and `applyWrites` are compare-and-set: when any named row does not hold an
  *   expected status (or does not exist, or is soft-deleted), they throw `StatusConflictError`
  *   naming the row, its status and the expected ones, and (inside `transaction`) nothing of that
@@ -55,6 +60,7 @@ export interface StatusMove {
  */
 export interface Store {
   transaction<T>(fn: () => T): T;
+  commit<T>(fn: () => T): Promise<T>;
 
   getGroup(id: string): GroupRow | undefined;
   listGroups(filter?: ListFilter): GroupRow[];
