@@ -30,6 +30,36 @@ describe("delete group (RULES.md section 3)", () => {
     expect(statuses(volumeIds)).toEqual(["error", "error"]);
   });
 
+  it("sends every volume as stored, now deleting, also for a group large enough for set-based moves", async () => {
+    // 40 volumes: above the store's threshold for one set-based UPDATE, and the request is built
+    // from the rows the check read (not read again), so compare it with the database row by row.
+    const { groupId, volumeIds } = await groupWithVolumes(h, 40);
+    h.host.setVolumeAttached(volumeIds[0]!, true);
+    h.host.setVolumeAttached(volumeIds[0]!, false);
+    h.script({ delete_group: { fail: { code: 14, message: "array unreachable" } } });
+    await rejection(h.host.deleteGroup(groupId, { deleteVolumes: true }));
+    const sent = h.calls().at(-1)!.request.volumes as Array<Record<string, unknown>>;
+    expect(sent.map((v) => v.id)).toEqual(volumeIds);
+    for (const volume of sent) {
+      const row = h.row("volumes", volume.id as string)!;
+      // The driver records proto JSON: enum names, and empty fields left out.
+      const metadata = JSON.parse(row.metadata as string) as Record<string, string>;
+      expect(volume).toEqual({
+        id: row.id,
+        groupId: row.group_id,
+        status: "VOLUME_STATUS_DELETING",
+        name: row.name,
+        sizeGb: row.size_gb,
+        volumeType: row.volume_type,
+        projectId: row.project_id,
+        ...(row.provider_location ? { providerLocation: row.provider_location } : {}),
+        ...(row.provider_id ? { providerId: row.provider_id } : {}),
+        ...(Object.keys(metadata).length > 0 ? { metadata } : {}),
+      });
+    }
+    expect(statuses(volumeIds)).toEqual(volumeIds.map(() => "error"));
+  });
+
   it("R3.2 a returned answer with no error-like status deletes the group and its volumes", async () => {
     const { groupId, volumeIds } = await groupWithVolumes(h, 2);
     h.script({

@@ -40,7 +40,7 @@ import {
 } from "./inputs.js";
 import { KeyedLock, volumeLockKey } from "./keyed-lock.js";
 import { pluginReadiness, recoverOpenOperations, waitForReadiness, type RecoverySummary } from "./recovery.js";
-import { journalRequest, journalRows, prepareCall, type SubjectByKind } from "./request-builders.js";
+import { journalRequest, journalRows, prepareCall, type KnownRows, type SubjectByKind } from "./request-builders.js";
 
 /** Who asks for an operation; every field is optional and defaulted. */
 export interface Caller {
@@ -130,6 +130,8 @@ interface OperationPlan<K extends OperationKind, T> {
    * request-builders.ts, which restart recovery also uses to rebuild the same request.
    */
   subject(): SubjectByKind[K];
+  /** Rows begin() left exactly known (see KnownRows); the request reads the rest from the store. */
+  known?(): KnownRows;
   /** The call's result, read after the outcome committed. */
   finish(): T;
 }
@@ -368,7 +370,9 @@ export class Host extends EventEmitter<HostEvents> {
   /** Deletes a group and, when asked, its volumes (RULES.md section 3). */
   async deleteGroup(groupId: string, options: { deleteVolumes?: boolean } = {}, caller?: Caller): Promise<GroupView> {
     checkId("group", groupId);
+    let volumes: VolumeRow[] = [];
     let volumeIds: string[] = [];
+    let known: KnownRows = {};
     return this.execute<"delete_group", GroupView>({
       kind: "delete_group",
       lockKeys: [groupId],
@@ -376,14 +380,16 @@ export class Host extends EventEmitter<HostEvents> {
       caller,
       check: () => {
         const group = liveGroup(this.store, groupId);
-        const volumes = this.store.listVolumes({ groupId });
+        volumes = this.store.listVolumes({ groupId });
         checkDeleteGroup(this.store, group, volumes, options.deleteVolumes === true);
         volumeIds = volumes.map((v) => v.id);
       },
       begin: () => {
         this.store.moveStatus({ kind: "group", ids: [groupId], from: ["available", "error"], to: "deleting" });
-        this.store.moveStatus({ kind: "volume", ids: volumeIds, from: ["available", "error", "error_deleting"], to: "deleting" });
+        const at = this.store.moveStatus({ kind: "volume", ids: volumeIds, from: ["available", "error", "error_deleting"], to: "deleting" });
+        known = { volumes: new Map(volumes.map((v) => [v.id, { ...v, status: "deleting", updatedAt: at }])) };
       },
+      known: () => known,
       subject: () => ({ groupId, volumeIds, deleteVolumes: options.deleteVolumes === true }),
       finish: () => this.showGroup(groupId),
     });
@@ -429,7 +435,9 @@ export class Host extends EventEmitter<HostEvents> {
   /** Deletes a cgsnapshot and its snapshots (RULES.md section 6). */
   async deleteCgSnapshot(cgsnapshotId: string, caller?: Caller): Promise<CgSnapshotView> {
     const found = liveCgSnapshot(this.store, cgsnapshotId);
+    let snapshots: SnapshotRow[] = [];
     let snapshotIds: string[] = [];
+    let known: KnownRows = {};
     return this.execute<"delete_cgsnapshot", CgSnapshotView>({
       kind: "delete_cgsnapshot",
       lockKeys: [found.groupId],
@@ -438,12 +446,15 @@ export class Host extends EventEmitter<HostEvents> {
       check: () => {
         const cgsnapshot = liveCgSnapshot(this.store, cgsnapshotId);
         checkDeleteCgSnapshot(this.store, cgsnapshot);
-        snapshotIds = this.store.listSnapshots(cgsnapshotId).map((s) => s.id);
+        snapshots = this.store.listSnapshots(cgsnapshotId);
+        snapshotIds = snapshots.map((s) => s.id);
       },
       begin: () => {
         this.store.moveStatus({ kind: "cgsnapshot", ids: [cgsnapshotId], from: ["available", "error"], to: "deleting" });
-        this.store.moveStatus({ kind: "snapshot", ids: snapshotIds, from: ["available", "error", "error_deleting"], to: "deleting" });
+        const at = this.store.moveStatus({ kind: "snapshot", ids: snapshotIds, from: ["available", "error", "error_deleting"], to: "deleting" });
+        known = { snapshots: new Map(snapshots.map((s) => [s.id, { ...s, status: "deleting", updatedAt: at }])) };
       },
+      known: () => known,
       subject: () => ({ groupId: found.groupId, cgsnapshotId, snapshotIds }),
       finish: () => this.showCgSnapshot(cgsnapshotId),
     });
@@ -527,7 +538,7 @@ export class Host extends EventEmitter<HostEvents> {
     } catch (error) {
       throw HostError.from(error);
     }
-    const prepared = prepareCall(this.store, plan.kind, subject, operationId, who);
+    const prepared = prepareCall(this.store, plan.kind, subject, operationId, who, plan.known?.());
     const started = performance.now();
     const outcome = await this.callPlugin(plan.kind, prepared.request, who.requestId);
     const result = prepared.decide(outcome, { operationId, now: this.clock().toISOString() });

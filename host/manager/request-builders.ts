@@ -129,6 +129,15 @@ export function operationLockKeys<K extends OperationKind>(store: Store, kind: K
   return [s.groupId];
 }
 
+/**
+ * Rows an operation already holds exactly as its begin() left them (read by its check, moved by
+ * compare-and-set): the request is built from these instead of reading 100,000 rows again.
+ */
+export interface KnownRows {
+  volumes?: ReadonlyMap<string, VolumeRow>;
+  snapshots?: ReadonlyMap<string, SnapshotRow>;
+}
+
 /** Reads the operation's rows (now transitional) and builds its request and the rule to apply. */
 export function prepareCall<K extends OperationKind>(
   store: Store,
@@ -136,9 +145,10 @@ export function prepareCall<K extends OperationKind>(
   subject: SubjectByKind[K],
   operationId: string,
   caller: CallerIdentity,
+  known: KnownRows = {},
 ): PreparedCall<K> {
   const build = BUILDERS[kind] as unknown as Builder<K>;
-  return build(new Rows(store), subject, { operationId, context: callerMessage(caller) });
+  return build(new Rows(store, known), subject, { operationId, context: callerMessage(caller) });
 }
 
 type Builder<K extends OperationKind> = (
@@ -158,7 +168,7 @@ const BUILDERS: { [K in OperationKind]: Builder<K> } = {
 
   create_group_from_source: (rows, s, common) => {
     const group = rows.group(s.groupId);
-    const volumes = s.targetVolumeIds.map((id) => rows.volume(id));
+    const volumes = rows.volumes(s.targetVolumeIds);
     const sourceIdOf = (volume: VolumeRow): string => {
       if (volume.sourceId === null) throw new HostError("INTERNAL", `target volume ${volume.id} of group ${group.id} names no source item`);
       return volume.sourceId;
@@ -169,14 +179,14 @@ const BUILDERS: { [K in OperationKind]: Builder<K> } = {
             $case: "cgsnapshotSource",
             value: {
               cgsnapshot: cgsnapshotMessage(rows.cgsnapshot(s.sourceCgsnapshotId)),
-              snapshots: volumes.map((v) => snapshotMessage(rows.snapshot(sourceIdOf(v)))),
+              snapshots: rows.snapshots(volumes.map(sourceIdOf)).map(snapshotMessage),
             },
           }
         : {
             $case: "groupSource",
             value: {
               group: groupMessage(rows.group(s.sourceGroupId ?? "")),
-              volumes: volumes.map((v) => volumeMessage(rows.volume(sourceIdOf(v)))),
+              volumes: rows.volumes(volumes.map(sourceIdOf)).map(volumeMessage),
             },
           };
     return {
@@ -187,7 +197,7 @@ const BUILDERS: { [K in OperationKind]: Builder<K> } = {
 
   delete_group: (rows, s, common) => {
     const group = rows.group(s.groupId);
-    const volumes = s.volumeIds.map((id) => rows.volume(id));
+    const volumes = rows.volumes(s.volumeIds);
     return {
       request: { ...common, group: groupMessage(group), volumes: volumes.map(volumeMessage) },
       decide: (outcome, ctx) => decideDeleteGroup({ group, volumes }, outcome, ctx),
@@ -196,8 +206,8 @@ const BUILDERS: { [K in OperationKind]: Builder<K> } = {
 
   update_group: (rows, s, common) => {
     const group = rows.group(s.groupId);
-    const addVolumes = s.addIds.map((id) => rows.volume(id));
-    const removeVolumes = s.removeIds.map((id) => rows.volume(id));
+    const addVolumes = rows.volumes(s.addIds);
+    const removeVolumes = rows.volumes(s.removeIds);
     return {
       request: {
         ...common,
@@ -211,7 +221,7 @@ const BUILDERS: { [K in OperationKind]: Builder<K> } = {
 
   create_cgsnapshot: (rows, s, common) => {
     const cgsnapshot = rows.cgsnapshot(s.cgsnapshotId);
-    const snapshots = s.snapshotIds.map((id) => rows.snapshot(id));
+    const snapshots = rows.snapshots(s.snapshotIds);
     return {
       request: {
         ...common,
@@ -225,7 +235,7 @@ const BUILDERS: { [K in OperationKind]: Builder<K> } = {
 
   delete_cgsnapshot: (rows, s, common) => {
     const cgsnapshot = rows.cgsnapshot(s.cgsnapshotId);
-    const snapshots = s.snapshotIds.map((id) => rows.snapshot(id));
+    const snapshots = rows.snapshots(s.snapshotIds);
     return {
       request: { ...common, cgsnapshot: cgsnapshotMessage(cgsnapshot), snapshots: snapshots.map(snapshotMessage) },
       decide: (outcome, ctx) => decideDeleteCgSnapshot({ cgsnapshot, snapshots }, outcome, ctx),
@@ -235,7 +245,10 @@ const BUILDERS: { [K in OperationKind]: Builder<K> } = {
 
 /** Row reads that refuse a missing id: the journal names only rows its first transaction wrote. */
 class Rows {
-  constructor(private readonly store: Store) {}
+  constructor(
+    private readonly store: Store,
+    private readonly known: KnownRows,
+  ) {}
 
   group(id: string): GroupRow {
     return this.must("group", id, this.store.getGroup(id));
@@ -251,6 +264,18 @@ class Rows {
 
   snapshot(id: string): SnapshotRow {
     return this.must("snapshot", id, this.store.getSnapshot(id));
+  }
+
+  volumes(ids: readonly string[]): VolumeRow[] {
+    const known = this.known.volumes;
+    const rows = known !== undefined && ids.every((id) => known.has(id)) ? ids.map((id) => known.get(id)) : this.store.getVolumes(ids);
+    return ids.map((id, i) => this.must("volume", id, rows[i]));
+  }
+
+  snapshots(ids: readonly string[]): SnapshotRow[] {
+    const known = this.known.snapshots;
+    const rows = known !== undefined && ids.every((id) => known.has(id)) ? ids.map((id) => known.get(id)) : this.store.getSnapshots(ids);
+    return ids.map((id, i) => this.must("snapshot", id, rows[i]));
   }
 
   private must<R>(kind: string, id: string, row: R | undefined): R {

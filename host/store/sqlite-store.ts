@@ -203,16 +203,12 @@ class SqliteStoreImpl implements SqliteStore {
     listOpen: Statement<[], RawJournal>;
     listOpenOfKind: Statement<[string], RawJournal>;
   };
-  /**
-   * Compare-and-set UPDATEs keyed by kind, shape and the number of expected statuses: `IN (?, ?)`
-   * with bound values runs about twice as fast as `IN (SELECT value FROM json_each(?))`, and
-   * there are only a handful of shapes, each prepared once on first use.
-   */
+  /** Compare-and-set UPDATEs by their SQL: a handful of shapes, each prepared once on first use. */
   private readonly casStatements = new Map<string, Statement>();
 
   // Batch writers wrapped once: better-sqlite3 turns a nested call into a savepoint, so a batch
   // that conflicts half-way is undone even when the caller's transaction catches the error.
-  private readonly moveTx: Database.Transaction<(move: StatusMove) => void>;
+  private readonly moveTx: Database.Transaction<(move: StatusMove) => string>;
   private readonly writeTx: Database.Transaction<(writes: readonly RowWrite[]) => void>;
   private readonly insertSnapshotsTx: Database.Transaction<(rows: readonly NewSnapshot[]) => void>;
   private readonly lastErrorTx: Database.Transaction<(kind: EntityKind, ids: readonly string[], error: LastError) => void>;
@@ -384,6 +380,11 @@ class SqliteStoreImpl implements SqliteStore {
     return raw && toVolume(raw);
   }
 
+  /** Volumes by id, in the order asked: one query for many (see manyById). */
+  getVolumes(ids: readonly string[]): Array<VolumeRow | undefined> {
+    return this.manyById("volume", ids, (id) => this.getVolume(id), toVolume);
+  }
+
   /** Volumes in insertion order, optionally of one group. */
   listVolumes(filter?: ListFilter & { groupId?: string }): VolumeRow[] {
     if (filter?.groupId !== undefined) return pick(this.list.volumesOfGroup, filter).all(filter.groupId).map(toVolume);
@@ -406,6 +407,28 @@ class SqliteStoreImpl implements SqliteStore {
   getSnapshot(id: string): SnapshotRow | undefined {
     const raw = this.get.snapshot.get(id);
     return raw && toSnapshot(raw);
+  }
+
+  /** Snapshots by id, in the order asked. */
+  getSnapshots(ids: readonly string[]): Array<SnapshotRow | undefined> {
+    return this.manyById("snapshot", ids, (id) => this.getSnapshot(id), toSnapshot);
+  }
+
+  /**
+   * Rows of many ids: one statement over a JSON array instead of one lookup each, about three
+   * times faster for the 100,000 volumes of a large group's request.
+   */
+  private manyById<T extends { id: string }, R>(kind: EntityKind, ids: readonly string[], one: (id: string) => T | undefined, convert: (raw: R) => T): Array<T | undefined> {
+    if (ids.length < SET_BASED_MIN_ROWS) return ids.map(one);
+    const columns = COLUMNS[kind].split(", ").map((c) => `row.${c}`).join(", ");
+    const statement = this.prepared(`SELECT ${columns} FROM json_each(?) AS listed JOIN ${TABLES[kind]} AS row ON row.id = listed.value`);
+    statement.raw(true);
+    const found = new Map<string, T>();
+    for (const raw of statement.all(JSON.stringify(ids)) as R[]) {
+      const row = convert(raw);
+      found.set(row.id, row);
+    }
+    return ids.map((id) => found.get(id));
   }
 
   /** Snapshots of one cgsnapshot, in insertion order. */
@@ -454,8 +477,8 @@ class SqliteStoreImpl implements SqliteStore {
   }
 
   /** Compare-and-set status move; throws StatusConflictError when any row does not match. */
-  moveStatus(move: StatusMove): void {
-    this.moveTx.immediate(move);
+  moveStatus(move: StatusMove): string {
+    return this.moveTx.immediate(move);
   }
 
   /** Applies the rules' writes, each compare-and-set; throws StatusConflictError on a mismatch. */
@@ -524,43 +547,65 @@ class SqliteStoreImpl implements SqliteStore {
     if (this.db.open) this.db.close();
   }
 
-  private moveNow(move: StatusMove): void {
+  private moveNow(move: StatusMove): string {
     checkStatus(move.kind, `move of ${move.ids.length} row(s)`, move.to);
     if (move.from.length === 0) throw new RangeError(`move of ${move.kind} rows to '${move.to}' names no expected status`);
-    const statement = this.cas("move", move.kind, move.from.length);
+    const now = timestamp();
+    if (move.ids.length >= SET_BASED_MIN_ROWS) {
+      const statement = this.casSet(move.kind, move.from.length, "status = ?, updated_at = ?");
+      const moved = statement.all(move.to, now, JSON.stringify(move.ids), ...move.from) as string[];
+      if (moved.length !== move.ids.length) this.conflictAmong(move.kind, move.ids, moved, move.from);
+      return now;
+    }
+    const statement = this.cas(move.kind, move.from.length, "status = ?, updated_at = ?");
     // One parameter array for the whole batch; only the id slot changes per row.
-    const params: string[] = [move.to, timestamp(), "", ...move.from];
+    const params: string[] = [move.to, now, "", ...move.from];
     for (const id of move.ids) {
       params[2] = id;
       if (statement.run(params).changes !== 1) this.conflict(move.kind, id, move.from);
     }
+    return now;
   }
 
   private writeNow(writes: readonly RowWrite[]): void {
     const now = timestamp();
+    // Writes that change the same columns to the same values (a delete's hundred thousand
+    // "deleted" volumes) run as one set-based UPDATE; the rest row by row, in order.
+    const batches = new Map<string, { first: RowWrite; ids: string[] }>();
+    const seen = new Set<string>();
+    let repeated = false;
     for (const write of writes) {
       checkStatus(write.kind, `write of '${write.id}'`, write.status);
       if (write.expect.length === 0) throw new RangeError(`write of ${write.kind} ${write.id} names no expected status`);
-      const provider = write.provider;
-      const metadata = provider?.metadata === undefined ? null : JSON.stringify(provider.metadata);
-      const params: unknown[] = [
-        write.status,
-        now,
-        write.softDelete === true ? now : null,
-        provider?.providerLocation ?? null,
-        provider?.providerId ?? null,
-        metadata,
-        metadata,
-        write.lastError === undefined ? null : JSON.stringify(write.lastError),
-      ];
-      if (write.kind === "volume") {
-        params.push(write.groupId === undefined ? 0 : 1, write.groupId ?? null);
-      } else if (write.groupId !== undefined) {
+      if (write.kind !== "volume" && write.groupId !== undefined) {
         throw new RangeError(`write of ${write.kind} ${write.id} sets groupId '${String(write.groupId)}'; only volumes change group`);
       }
-      params.push(write.id, ...write.expect);
-      const statement = this.cas("write", write.kind, write.expect.length);
-      if (naming(write.kind, write.id, () => statement.run(params)).changes !== 1) this.conflict(write.kind, write.id, write.expect);
+      const rowKey = `${write.kind}:${write.id}`;
+      if (seen.has(rowKey)) repeated = true;
+      seen.add(rowKey);
+      const key = batchKey(write);
+      const batch = batches.get(key);
+      if (batch) batch.ids.push(write.id);
+      else batches.set(key, { first: write, ids: [write.id] });
+    }
+    for (const { first, ids } of batches.values()) {
+      // Two writes of one row must apply in their order: only then is it row by row throughout.
+      if (repeated || ids.length < SET_BASED_MIN_ROWS) continue;
+      const { set, values } = writeAssignments(first, now);
+      const statement = this.casSet(first.kind, first.expect.length, set);
+      const written = statement.all(...values, JSON.stringify(ids), ...first.expect) as string[];
+      if (written.length !== ids.length) this.conflictAmong(first.kind, ids, written, first.expect);
+    }
+    for (const write of writes) {
+      if (!repeated) {
+        const batch = batches.get(batchKey(write));
+        if (batch !== undefined && batch.ids.length >= SET_BASED_MIN_ROWS) continue;
+      }
+      const { set, values } = writeAssignments(write, now);
+      const statement = this.cas(write.kind, write.expect.length, set);
+      if (naming(write.kind, write.id, () => statement.run(...values, write.id, ...write.expect)).changes !== 1) {
+        this.conflict(write.kind, write.id, write.expect);
+      }
     }
   }
 
@@ -596,26 +641,42 @@ class SqliteStoreImpl implements SqliteStore {
    * The compare-and-set UPDATE for one kind, one shape and `expected` statuses, prepared once.
    * `move` sets the status only; `write` also applies a RowWrite's extras (and a volume's group).
    */
-  private cas(shape: "move" | "write", kind: EntityKind, expected: number): Statement {
-    const key = `${shape}:${kind}:${expected}`;
-    let statement = this.casStatements.get(key);
+  /**
+   * The compare-and-set UPDATE of one row for a SET clause and a number of expected statuses:
+   * `IN (?, ?)` with bound values runs about twice as fast as `IN (SELECT value FROM json_each(?))`,
+   * and there are only a handful of shapes, each prepared once on first use.
+   */
+  private cas(kind: EntityKind, expected: number, set: string): Statement {
+    return this.prepared(`UPDATE ${TABLES[kind]} SET ${set} WHERE id = ? AND deleted_at IS NULL AND status IN (${placeholders(expected)})`);
+  }
+
+  /** The same compare-and-set over a JSON array of ids, returning the ids it changed (plucked). */
+  private casSet(kind: EntityKind, expected: number, set: string): Statement {
+    // UPDATE ... FROM probes the primary key once per listed id; `id IN (SELECT ...)` first
+    // builds a temporary index of the whole list, a third slower for 100,000 ids.
+    const table = TABLES[kind];
+    const sql =
+      `UPDATE ${table} SET ${set} FROM json_each(?) AS listed WHERE ${table}.id = listed.value ` +
+      `AND ${table}.deleted_at IS NULL AND ${table}.status IN (${placeholders(expected)}) RETURNING ${table}.id`;
+    return this.prepared(sql, true);
+  }
+
+  private prepared(sql: string, pluck = false): Statement {
+    let statement = this.casStatements.get(sql);
     if (statement === undefined) {
-      const set =
-        shape === "move"
-          ? "status = ?, updated_at = ?"
-          : // metadata is merged (RFC 7396 merge patch of string values adds or replaces keys);
-            // absent provider fields keep what is stored.
-            `status = ?, updated_at = ?, deleted_at = ?,
-             provider_location = COALESCE(?, provider_location), provider_id = COALESCE(?, provider_id),
-             metadata = CASE WHEN ? IS NULL THEN metadata ELSE json_patch(metadata, ?) END,
-             last_error = COALESCE(?, last_error)${kind === "volume" ? ", group_id = CASE WHEN ? THEN ? ELSE group_id END" : ""}`;
-      const placeholders = Array.from({ length: expected }, () => "?").join(", ");
-      statement = this.db.prepare(
-        `UPDATE ${TABLES[kind]} SET ${set} WHERE id = ? AND deleted_at IS NULL AND status IN (${placeholders})`,
-      );
-      this.casStatements.set(key, statement);
+      statement = this.db.prepare(sql);
+      if (pluck) statement.pluck(true);
+      this.casStatements.set(sql, statement);
     }
     return statement;
+  }
+
+  /** After a set-based UPDATE changed fewer rows than named: the conflict of the first row it left. */
+  private conflictAmong(kind: EntityKind, ids: readonly string[], changed: readonly string[], expected: readonly string[]): never {
+    const done = new Set(changed);
+    const left = ids.find((id) => !done.has(id));
+    if (left === undefined) throw new RangeError(`an update of ${kind} rows names one row twice`);
+    this.conflict(kind, left, expected);
   }
 
   /** Throws the StatusConflictError for a row a compare-and-set did not change. */
@@ -628,6 +689,58 @@ class SqliteStoreImpl implements SqliteStore {
 /** The statement for live rows, or all rows when soft-deleted ones are asked for. */
 function pick<R>(listing: Listing<R>, filter: ListFilter | undefined): Statement<unknown[], R> {
   return filter?.includeDeleted === true ? listing.all : listing.live;
+}
+
+/** Above this many rows, a move or a batch of identical writes runs as one set-based UPDATE. */
+const SET_BASED_MIN_ROWS = 32;
+
+/** Writes with equal keys change the same columns to the same values (groupId undefined and null differ). */
+function batchKey(write: RowWrite): string {
+  const group = write.groupId === undefined ? "unchanged" : JSON.stringify(write.groupId);
+  const head = `${write.kind} ${write.status} ${write.expect.join(",")} ${write.softDelete === true} ${group}`;
+  // The usual write of a large answer changes only the status: no JSON needed for its key.
+  if (write.provider === undefined && write.lastError === undefined) return head;
+  return `${head} ${JSON.stringify([write.provider ?? null, write.lastError ?? null])}`;
+}
+
+function placeholders(count: number): string {
+  return Array.from({ length: count }, () => "?").join(", ");
+}
+
+/**
+ * The SET clause of a write and its values, naming only what the write changes: an UPDATE that
+ * names group_id rewrites the volumes_by_group index entry even when the value stays the same.
+ */
+function writeAssignments(write: RowWrite, now: string): { set: string; values: unknown[] } {
+  const set = ["status = ?", "updated_at = ?"];
+  const values: unknown[] = [write.status, now];
+  if (write.softDelete === true) {
+    set.push("deleted_at = ?");
+    values.push(now);
+  }
+  const provider = write.provider;
+  if (provider?.providerLocation !== undefined && provider.providerLocation !== null) {
+    set.push("provider_location = ?");
+    values.push(provider.providerLocation);
+  }
+  if (provider?.providerId !== undefined && provider.providerId !== null) {
+    set.push("provider_id = ?");
+    values.push(provider.providerId);
+  }
+  if (provider?.metadata !== undefined) {
+    // metadata is merged (RFC 7396 merge patch of string values adds or replaces keys).
+    set.push("metadata = json_patch(metadata, ?)");
+    values.push(JSON.stringify(provider.metadata));
+  }
+  if (write.lastError !== undefined) {
+    set.push("last_error = ?");
+    values.push(JSON.stringify(write.lastError));
+  }
+  if (write.kind === "volume" && write.groupId !== undefined) {
+    set.push("group_id = ?");
+    values.push(write.groupId);
+  }
+  return { set: set.join(", "), values };
 }
 
 /** Throws a RangeError naming the status when `kind` cannot hold it. */

@@ -65,10 +65,13 @@ export interface Store {
   getGroup(id: string): GroupRow | undefined;
   listGroups(filter?: ListFilter): GroupRow[];
   getVolume(id: string): VolumeRow | undefined;
+  /** Rows by id, in the order asked, soft-deleted included; undefined where an id does not exist. */
+  getVolumes(ids: readonly string[]): Array<VolumeRow | undefined>;
   listVolumes(filter?: ListFilter & { groupId?: string }): VolumeRow[];
   getCgSnapshot(id: string): CgSnapshotRow | undefined;
   listCgSnapshots(filter?: ListFilter & { groupId?: string }): CgSnapshotRow[];
   getSnapshot(id: string): SnapshotRow | undefined;
+  getSnapshots(ids: readonly string[]): Array<SnapshotRow | undefined>;
   /** Snapshots of one cgsnapshot, in insertion order. */
   listSnapshots(cgsnapshotId: string, filter?: ListFilter): SnapshotRow[];
 
@@ -78,7 +81,8 @@ export interface Store {
   insertSnapshots(rows: readonly NewSnapshot[]): void;
 
   /** Compare-and-set status move; throws StatusConflictError when any row does not match. */
-  moveStatus(move: StatusMove): void;
+  /** Returns the `updatedAt` it stamped on the moved rows. */
+  moveStatus(move: StatusMove): string;
   /** Applies the rules' writes, each compare-and-set; throws StatusConflictError on a mismatch. */
   applyWrites(writes: readonly RowWrite[]): void;
   /** Records `error` as the last error of the named rows without touching their status. */
