@@ -2,13 +2,13 @@
 // and health services, performs the launched-child handshake, and stops gracefully on SIGTERM or
 // when the host goes away.
 import { Server, ServerCredentials } from "@grpc/grpc-js";
-import { HealthImplementation, type ServingStatus } from "grpc-health-check";
 import { pino, type Logger } from "pino";
 import { ConsistencyGroupDriverServiceService, Operation, PluginServiceService } from "./contract.js";
 import { describeDriver } from "./driver-description.js";
 import { driverServiceImplementation } from "./driver-service.js";
 import type { Driver } from "./driver.js";
 import { announceAndWatch, type Lifeline } from "./handshake.js";
+import { HealthService, type ServingStatus } from "./health.js";
 import { LAUNCH_TLS_VARIABLES, readLaunchEnvironment, type LaunchEnvironment } from "./launch-environment.js";
 import { pluginServiceImplementation } from "./plugin-service.js";
 import { serverCredentials, type ServeTlsOptions } from "./server-security.js";
@@ -103,7 +103,7 @@ export async function serve(driver: Driver, options: ServeOptions = {}): Promise
     "grpc.max_send_message_length": maxMessageBytes,
   });
   const serviceNames = ["", "cgdriver.v1.ConsistencyGroupDriverService", "cgdriver.v1.PluginService"];
-  const health = new HealthImplementation(Object.fromEntries(serviceNames.map((s) => [s, "NOT_SERVING"])));
+  const health = new HealthService(Object.fromEntries(serviceNames.map((s) => [s, "NOT_SERVING"])));
   const setHealth = (value: ServingStatus): void => serviceNames.forEach((s) => health.setStatus(s, value));
   health.addToServer(server);
   server.addService(ConsistencyGroupDriverServiceService, driverServiceImplementation(driver, description, logger));

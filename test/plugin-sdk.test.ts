@@ -60,17 +60,42 @@ function rawCall(client: Client, method: string, request: Buffer): Promise<Buffe
   );
 }
 
-function healthStatus(client: Client): Promise<string> {
+// The SDK writes its own health service; grpc-health-check's codec, built from the standard
+// .proto, is the reference client here.
+function healthStatus(client: Client, service = ""): Promise<string> {
   const check = healthService.Check!;
   return unary<{ status: string }>((callback) =>
     client.makeUnaryRequest(
       check.path,
       (value: object) => check.requestSerialize(value),
       (bytes: Buffer) => check.responseDeserialize(bytes) as { status: string },
-      { service: "" },
+      { service },
       callback,
     ),
   ).then((response) => response.status);
+}
+
+/** Opens a Watch of `service`; `next()` resolves with each status the server sends. */
+function watchHealth(client: Client, service: string): { next(): Promise<string>; cancel(): void } {
+  const watch = healthService.Watch!;
+  const stream = client.makeServerStreamRequest(
+    watch.path,
+    (value: object) => watch.requestSerialize(value),
+    (bytes: Buffer) => watch.responseDeserialize(bytes) as { status: string },
+    { service },
+  );
+  const queued: string[] = [];
+  const waiting: Array<(status: string) => void> = [];
+  stream.on("data", (message: { status: string }) => {
+    const resolve = waiting.shift();
+    if (resolve) resolve(message.status);
+    else queued.push(message.status);
+  });
+  stream.on("error", () => undefined);
+  return {
+    next: () => (queued.length > 0 ? Promise.resolve(queued.shift()!) : new Promise((resolve) => waiting.push(resolve))),
+    cancel: () => stream.cancel(),
+  };
 }
 
 function groupRequest(name: string, operationId = `op-${name}`): CreateConsistencyGroupRequest {
@@ -143,6 +168,18 @@ describe("an SDK driver served in-process as a sidecar", () => {
   it("listens where it was told and reports SERVING on the standard health service", async () => {
     expect(plugin!.address).toBe(`unix://${join(dir, "plugin.sock")}`);
     expect(await healthStatus(rawClient)).toBe("SERVING");
+    expect(await healthStatus(rawClient, "cgdriver.v1.ConsistencyGroupDriverService")).toBe("SERVING");
+    expect(await healthStatus(rawClient, "cgdriver.v1.PluginService")).toBe("SERVING");
+  });
+
+  it("health: Check of a service it does not serve is NOT_FOUND; Watch of it says SERVICE_UNKNOWN", async () => {
+    await expect(healthStatus(rawClient, "no.such.Service")).rejects.toMatchObject({ code: status.NOT_FOUND });
+    const watch = watchHealth(rawClient, "no.such.Service");
+    try {
+      expect(await watch.next()).toBe("SERVICE_UNKNOWN");
+    } finally {
+      watch.cancel();
+    }
   });
 
   it("GetPluginInfo and GetCapabilities reflect the driver: defined methods only, declared source kinds", async () => {
@@ -276,6 +313,27 @@ describe("toServiceError and serve's checks", () => {
   it("refuses source kinds for a method that is not defined", async () => {
     const driver: Driver = { name: "kinds", vendorVersion: "1", createFromSourceKinds: ["group"] };
     await expect(serve(driver, { address: "127.0.0.1:0", handleSignals: false })).rejects.toBeInstanceOf(DriverDefinitionError);
+  });
+
+  it("health: a Watch sees SERVING, then NOT_SERVING when the plugin stops", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "cghost-sdk-"));
+    const plugin = await serve(
+      { name: "watched", vendorVersion: "1", createConsistencyGroup: async () => ({}) },
+      { address: `unix://${join(dir, "w.sock")}`, logger: pino({ level: "silent" }), handleSignals: false, shutdownGraceMs: 100 },
+    );
+    const client = new Client(plugin.address, credentials.createInsecure());
+    const watch = watchHealth(client, "cgdriver.v1.ConsistencyGroupDriverService");
+    try {
+      expect(await watch.next()).toBe("SERVING");
+      const stopped = plugin.stop();
+      expect(await watch.next()).toBe("NOT_SERVING");
+      await stopped;
+    } finally {
+      watch.cancel();
+      client.close();
+      await plugin.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("stop() cancels calls still in flight after the grace, aborting their signal", async () => {

@@ -111,14 +111,18 @@ export async function openPluginConnection(params: OpenConnectionParams): Promis
     );
     const plugin = channel.plugin;
     const options = { deadline };
-    const info = await step(
-      startupCall<GetPluginInfoResponse>("GetPluginInfo", (done) => plugin.getPluginInfo({}, new Metadata(), options, done)),
+    // The three calls go out together (one round trip, not three, before the first driver call);
+    // their answers are read in order, so a contract mismatch is reported before anything else.
+    const infoCall = startupCall<GetPluginInfoResponse>("GetPluginInfo", (done) => plugin.getPluginInfo({}, new Metadata(), options, done));
+    const capabilitiesCall = startupCall<GetCapabilitiesResponse>("GetCapabilities", (done) =>
+      plugin.getCapabilities({}, new Metadata(), options, done),
     );
+    const probeCall = startupCall<ProbeResponse>("Probe", (done) => plugin.probe({}, new Metadata(), options, done));
+    for (const later of [capabilitiesCall, probeCall]) later.catch(() => undefined); // read below, or moot
+    const info = await step(infoCall);
     const contractVersion = negotiateContract(HOST_CONTRACT_VERSIONS, info.contractVersions, "GetPluginInfo");
-    const capabilities = toPluginCapabilities(
-      await step(startupCall<GetCapabilitiesResponse>("GetCapabilities", (done) => plugin.getCapabilities({}, new Metadata(), options, done))),
-    );
-    const probe = await step(startupCall<ProbeResponse>("Probe", (done) => plugin.probe({}, new Metadata(), options, done)));
+    const capabilities = toPluginCapabilities(await step(capabilitiesCall));
+    const probe = await step(probeCall);
     const pluginInfo = { name: info.name, vendorVersion: info.vendorVersion, contractVersions: info.contractVersions };
     // Not ready yet is not a start-up failure: a backend may come back; probe() tells the caller.
     if (!probe.ready) params.logger.warn({ message: probe.message }, "plugin connected but not ready");
