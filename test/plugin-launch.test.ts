@@ -11,6 +11,7 @@ import { pino, type Logger } from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { CreateConsistencyGroupRequest } from "../host/contract.js";
 import { negotiateContract, parseHandshakeLine } from "../host/plugin/handshake.js";
+import { launchName } from "../host/plugin/launch.js";
 import { connectPlugin, launchPlugin, PluginLaunchError, type LaunchOptions, type PluginClient } from "../host/plugin/index.js";
 
 const FIXTURE = join(import.meta.dirname, "drivers", "handshake-fixture.mjs");
@@ -175,6 +176,17 @@ describe("the handshake line and contract negotiation", () => {
     expect(() => negotiateContract(["v1"], ["v2", "v3"], "GetPluginInfo")).toThrow(
       /PLUGIN_CONTRACT_MISMATCH: the host speaks contract versions \[v1\] and the plugin \(GetPluginInfo\) speaks \[v2, v3\]/,
     );
+  });
+});
+
+describe("the name a launched plugin's log lines carry before it has said its own", () => {
+  it("is its script, with the folder when the script is a generic entry point", () => {
+    expect(launchName("/usr/bin/node", ["/srv/cghost/dist/examples/file-driver/main.js", "--data-dir", "/d"])).toBe("file-driver/main.js");
+    expect(launchName("/usr/bin/python3", ["examples/python-driver/main.py"])).toBe("python-driver/main.py");
+    expect(launchName("/usr/bin/node", ["dist/bench/bench-driver.js"])).toBe("bench-driver.js");
+    expect(launchName("/opt/vendor/bin/array-driver")).toBe("array-driver");
+    // A runtime flag first: the program is the best name there is.
+    expect(launchName("/usr/bin/node", ["--enable-source-maps", "main.js"])).toBe("node");
   });
 });
 

@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { chmod, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import type { Duplex } from "node:stream";
 import { pino, type Logger } from "pino";
 import { checkPositive, DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_MAX_MESSAGE_BYTES, openPluginConnection } from "./connect.js";
@@ -103,7 +103,7 @@ export async function launchConnection(options: LaunchOptions, hooks: LaunchHook
       CGHOST_PLUGIN_NONCE: nonce,
       CGHOST_CONTRACT_VERSIONS: HOST_CONTRACT_VERSIONS.join(","),
     });
-    const logger = (options.logger ?? pino({ level: "silent" })).child({ plugin: options.name ?? options.command, pid: spawned.pid });
+    const logger = (options.logger ?? pino({ level: "silent" })).child({ plugin: options.name ?? launchName(options.command, options.args), pid: spawned.pid });
     hooks.onSpawn?.(spawned.pid);
     const lifeline = spawned.stdio[HANDSHAKE_FD] as Duplex;
     child = new LaunchedChild(spawned, lifeline, dir, logger);
@@ -213,4 +213,14 @@ function checkLaunchOptions(
     connectTimeoutMs: checkPositive("connectTimeoutMs", options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS),
     transport: checkLaunchTransport(options.transport),
   };
+}
+
+/**
+ * What to call a launched plugin before it has said its name: its script, with the folder when
+ * the script is a generic entry point (`node examples/file-driver/main.js` is "file-driver/main.js").
+ */
+export function launchName(command: string, args: readonly string[] = []): string {
+  const program = args[0] !== undefined && !args[0].startsWith("-") ? args[0] : command;
+  const file = basename(program);
+  return /^(main|index|__main__)\.[a-z]+$/.test(file) && dirname(program) !== "." ? `${basename(dirname(program))}/${file}` : file;
 }

@@ -4,7 +4,6 @@
 // reset(), checks readiness periodically, and retries calls by their transport class (retry.ts).
 // It is a PluginClient, so the manager depends on nothing else.
 import { EventEmitter } from "node:events";
-import { basename } from "node:path";
 import { pino, type Logger } from "pino";
 import { RPC_BY_KIND, type RequestByKind, type ResponseByKind } from "../contract.js";
 import type { OperationKind } from "../model.js";
@@ -14,7 +13,7 @@ import { connectPlugin, type ConnectOptions } from "./connect.js";
 import { CrashWindow } from "./crash-window.js";
 import { PluginLaunchError } from "./errors.js";
 import { describeExit } from "./handshake-reader.js";
-import { launchConnection, type ChildCrash, type LaunchHooks, type LaunchOptions } from "./launch.js";
+import { launchConnection, launchName, type ChildCrash, type LaunchHooks, type LaunchOptions } from "./launch.js";
 import type {
   CallOptions,
   PluginAvailability,
@@ -47,7 +46,7 @@ const CALL_STDERR_LINES = 10;
 /** Launches a plugin child under supervision; resolves once the first launch succeeded. */
 export async function superviseLaunchedPlugin(options: SupervisedLaunchOptions): Promise<PluginSupervisor> {
   const settings = resolveSupervision(options);
-  const fallbackName = options.name ?? basename(options.args?.[0] ?? options.command);
+  const fallbackName = options.name ?? launchName(options.command, options.args);
   const supervisor = new PluginSupervisor(
     {
       mode: "launched",
