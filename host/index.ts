@@ -22,6 +22,7 @@ export {
 export type { CreateGroupInput, RegisterVolumeInput } from "./manager/inputs.js";
 export type { RecoveredOperation, RecoverySummary } from "./manager/recovery.js";
 export { DEFAULT_DEADLINES_MS } from "./manager/deadlines.js";
+export { DEFAULT_JOURNAL_RETENTION_MS } from "./manager/host.js";
 export type {
   CgSnapshotRow,
   CgSnapshotStatus,

@@ -33,7 +33,7 @@ describe("serve configuration", () => {
     const config = loadServeConfig(undefined, {});
     const dataDir = join(process.cwd(), ".cghost");
     expect(config.dataDir).toBe(dataDir);
-    expect(config.store).toEqual({ path: join(dataDir, "cghost.db"), durability: "normal" });
+    expect(config.store).toEqual({ path: join(dataDir, "cghost.db"), durability: "normal", journalRetentionDays: 7 });
     expect(config.api.address).toBe(`unix:${join(dataDir, "cghost.sock")}`);
     expect(config.metrics).toEqual({ enabled: true, host: "127.0.0.1", port: 0 });
     expect(config.plugin.target).toMatchObject({
@@ -47,11 +47,11 @@ describe("serve configuration", () => {
 
   it("resolves relative paths against the file's folder, and flags win over the file", () => {
     const config = load(
-      { dataDir: "state", store: { durability: "full" }, plugins: [{ command: "./driver.sh", args: ["-v"], cwd: "work", deadlinesMs: { create_group: 5000 } }] },
+      { dataDir: "state", store: { durability: "full", journalRetentionDays: 0.5 }, plugins: [{ command: "./driver.sh", args: ["-v"], cwd: "work", deadlinesMs: { create_group: 5000 } }] },
       { durability: "normal", metricsPort: "9464" },
     );
     expect(config.dataDir).toBe(join(dir, "state"));
-    expect(config.store).toEqual({ path: join(dir, "state", "cghost.db"), durability: "normal" });
+    expect(config.store).toEqual({ path: join(dir, "state", "cghost.db"), durability: "normal", journalRetentionDays: 0.5 });
     expect(config.metrics.port).toBe(9464);
     expect(config.plugin.target).toEqual({ command: join(dir, "driver.sh"), args: ["-v"], cwd: join(dir, "work") });
     expect(config.plugin.deadlinesMs).toEqual({ create_group: 5000 });
@@ -92,6 +92,8 @@ describe("serve configuration", () => {
     expect(refusal({ plugins: [{ command: "x", deadlinesMs: { create_group: -5 } }] })).toMatch(/deadlinesMs\.create_group in .* must be a whole number of milliseconds.*got -5/);
     expect(refusal({ api: { address: "0.0.0.0:7700" } })).toMatch(/no authentication.*loopback/);
     expect(refusal({ store: { durability: "paranoid" } })).toMatch(/store\.durability in .* is "paranoid"; use "normal"/);
+    expect(refusal({ store: { journalRetentionDays: -1 } })).toMatch(/store\.journalRetentionDays in .* must be a number of days, 0 or more .*got -1/);
+    expect(refusal({ store: { journalRetentionDays: "week" } })).toMatch(/store\.journalRetentionDays in .* got "week"/);
     expect(refusal({ metrics: { port: 70000 } })).toMatch(/metrics\.port .* from 0 .* to 65535, got 70000/);
     expect(refusal({ dataDir: `/tmp/${"x".repeat(120)}` })).toMatch(/longer than the 107 a Unix socket path may have/);
     expect(refusal({}, { logLevel: "chatty" })).toMatch(/"chatty"; use one of trace, debug, info/);

@@ -65,4 +65,21 @@ describe("create group (RULES.md section 1)", () => {
     const journal = h.query<{ state: string; result: string }>("SELECT state, result FROM journal WHERE operation_id = ?", call.operationId);
     expect(journal).toEqual([{ state: "closed", result: "R1.4" }]);
   });
+
+  it("keeps closed journal entries for the retention, then prunes them; refuses a negative age", async () => {
+    h.script({});
+    await h.host.createGroup({ name: "g6", volumeTypes: ["gold"] });
+    const closed = (): number => h.query<{ n: number }>("SELECT count(*) AS n FROM journal WHERE state = 'closed'")[0]!.n;
+    expect(closed()).toBeGreaterThan(0);
+    // The default retention (7 days) keeps what was just done; Infinity keeps everything.
+    expect(h.host.pruneJournal()).toBe(0);
+    expect(h.host.pruneJournal(Infinity)).toBe(0);
+    const before = closed();
+    // Entries are stamped to the millisecond: step past it so "started before now" holds them all.
+    const cutoffAfter = Date.now() + 1;
+    while (Date.now() < cutoffAfter);
+    expect(h.host.pruneJournal(0)).toBe(before);
+    expect(closed()).toBe(0);
+    expect(() => h.host.pruneJournal(-1)).toThrow(/olderThanMs -1 must be 0 or more/);
+  });
 });

@@ -497,6 +497,25 @@ describe("journal", () => {
     expect(store.getJournal("op-1")?.result).toBe("create_group.ok");
   });
 
+  it("pruneJournal deletes closed entries started before the cutoff, never an open one", () => {
+    const store = open();
+    for (const id of ["old-closed", "old-open", "new-closed"]) {
+      store.openJournal({ operationId: id, kind: "create_group", groupId: "g1", rows, request: null });
+    }
+    store.closeJournal("old-closed", "create_group.ok");
+    store.closeJournal("new-closed", "create_group.ok");
+    // Back-date two entries, as if started a week ago.
+    const db = new Database(dbPath);
+    opened.push(db);
+    db.prepare("UPDATE journal SET created_at = '2026-01-01T00:00:00.000Z' WHERE operation_id IN ('old-closed', 'old-open')").run();
+
+    expect(store.pruneJournal("2026-06-01T00:00:00.000Z")).toBe(1);
+    expect(store.getJournal("old-closed")).toBeUndefined();
+    expect(store.getJournal("old-open")?.state).toBe("open");
+    expect(store.getJournal("new-closed")?.state).toBe("closed");
+    expect(store.pruneJournal("2026-06-01T00:00:00.000Z")).toBe(0);
+  });
+
   it("open entries survive a reopen: what recovery reads after a host died", () => {
     const first = open();
     first.openJournal({ operationId: "op-1", kind: "create_cgsnapshot", groupId: "g1", rows, request: { name: "n" } });

@@ -26,7 +26,7 @@ export interface ServeConfig {
   /** The file it came from; undefined when only defaults and flags were used. */
   source: string | undefined;
   dataDir: string;
-  store: { path: string; durability: Durability };
+  store: { path: string; durability: Durability; journalRetentionDays: number };
   /** The front API's grpc-js listening address: `unix:/abs/path.sock` or a loopback `HOST:PORT`. */
   api: { address: string };
   metrics: { enabled: boolean; host: string; port: number };
@@ -66,7 +66,7 @@ export function loadServeConfig(file: string | undefined, overrides: ServeOverri
   const layout = dataDirLayout(dataDir);
 
   const store = objectAt(top.store ?? {}, "store", at);
-  checkKeys(store, ["path", "durability"], "store", at);
+  checkKeys(store, ["path", "durability", "journalRetentionDays"], "store", at);
   const durability = overrides.durability ?? optionalString(store.durability, "store.durability", at) ?? "normal";
   if (durability !== "normal" && durability !== "full") {
     const where = overrides.durability !== undefined ? "--durability" : at("store.durability");
@@ -75,6 +75,10 @@ export function loadServeConfig(file: string | undefined, overrides: ServeOverri
     );
   }
   const storePath = resolvePath(base, optionalString(store.path, "store.path", at)) ?? layout.storePath;
+  const retention = store.journalRetentionDays ?? 7;
+  if (typeof retention !== "number" || !(retention >= 0) || Number.isNaN(retention)) {
+    throw new ConfigError(`${at("store.journalRetentionDays")} must be a number of days, 0 or more (fractions allowed), got ${JSON.stringify(retention)}`);
+  }
 
   const api = objectAt(top.api ?? {}, "api", at);
   checkKeys(api, ["address"], "api", at);
@@ -99,7 +103,7 @@ export function loadServeConfig(file: string | undefined, overrides: ServeOverri
   return {
     source,
     dataDir,
-    store: { path: storePath, durability },
+    store: { path: storePath, durability, journalRetentionDays: retention },
     api: { address },
     metrics: { enabled, host: metricsHost, port },
     plugin: pluginConfig(top.plugins, base, layout.fileDriverDir, at),

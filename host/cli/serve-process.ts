@@ -45,7 +45,13 @@ export async function startServer(config: ServeConfig, logger: Logger): Promise<
     store.close();
     throw error;
   }
-  const host = createHost({ store, plugin, deadlinesMs: config.plugin.deadlinesMs, logger });
+  const host = createHost({
+    store,
+    plugin,
+    deadlinesMs: config.plugin.deadlinesMs,
+    logger,
+    journalRetentionMs: config.store.journalRetentionDays * 24 * 3600 * 1000,
+  });
   let recovery: RecoverySummary;
   try {
     // Operations a previous server died in the middle of are settled before any new call (RULES.md section 9).

@@ -65,7 +65,17 @@ export interface HostOptions {
   clock?: () => Date;
   /** How long recover() waits for the plugin to say it is ready before failing what it cannot re-issue; default 30000. */
   recoveryReadyTimeoutMs?: number;
+  /**
+   * How long closed journal entries are kept, for operators reading what an operation did; older
+   * ones are deleted after recover() and then hourly. Default 7 days; Infinity keeps them all.
+   * Open entries are never deleted: they are what recovery needs.
+   */
+  journalRetentionMs?: number;
 }
+
+/** The default of HostOptions.journalRetentionMs. */
+export const DEFAULT_JOURNAL_RETENTION_MS = 7 * 24 * 3600 * 1000;
+const JOURNAL_PRUNE_EVERY_MS = 3600 * 1000;
 
 /** A group with its member volumes. */
 export interface GroupView {
@@ -152,6 +162,8 @@ export class Host extends EventEmitter<HostEvents> {
   private readonly locks = new KeyedLock();
   private readonly inFlight = new Set<Promise<unknown>>();
   private readonly recoveryReadyTimeoutMs: number;
+  private readonly journalRetentionMs: number;
+  private pruneTimer: NodeJS.Timeout | undefined;
   private closed = false;
   /** What the last recover() did (openHost runs one at start-up); undefined before any. */
   lastRecovery: RecoverySummary | undefined;
@@ -165,6 +177,22 @@ export class Host extends EventEmitter<HostEvents> {
     this.defaultProjectId = options.defaultProjectId ?? "default";
     this.clock = options.clock ?? (() => new Date());
     this.recoveryReadyTimeoutMs = options.recoveryReadyTimeoutMs ?? 30_000;
+    const retention = options.journalRetentionMs ?? DEFAULT_JOURNAL_RETENTION_MS;
+    if (!(retention >= 0)) throw new HostError("INVALID_ARGUMENT", `journalRetentionMs ${String(retention)} must be 0 or more (Infinity keeps every entry)`);
+    this.journalRetentionMs = retention;
+  }
+
+  /**
+   * Deletes closed journal entries of operations started more than `olderThanMs` ago (default:
+   * the retention the host was made with); returns how many. Open entries are never deleted.
+   */
+  pruneJournal(olderThanMs: number = this.journalRetentionMs): number {
+    this.checkOpen();
+    if (!(olderThanMs >= 0)) throw new HostError("INVALID_ARGUMENT", `olderThanMs ${String(olderThanMs)} must be 0 or more`);
+    if (olderThanMs === Infinity) return 0;
+    const pruned = this.store.pruneJournal(new Date(this.clock().getTime() - olderThanMs).toISOString());
+    if (pruned > 0) this.log.info({ pruned, olderThanMs }, "pruned closed journal entries");
+    return pruned;
   }
 
   /** What the plugin said of itself at connection: name, version, contract versions. */
@@ -481,16 +509,33 @@ export class Host extends EventEmitter<HostEvents> {
     this.inFlight.add(run);
     try {
       this.lastRecovery = await run;
-      return this.lastRecovery;
     } finally {
       this.inFlight.delete(run);
     }
+    this.startPruning();
+    return this.lastRecovery;
+  }
+
+  /** Prunes the journal now and then hourly (an unref'd timer: it never keeps the process alive). */
+  private startPruning(): void {
+    if (this.pruneTimer !== undefined || this.journalRetentionMs === Infinity) return;
+    const prune = (): void => {
+      try {
+        this.pruneJournal();
+      } catch (error) {
+        // A busy database now is no reason to stop: the next hour tries again.
+        this.log.warn({ err: error }, "could not prune the journal");
+      }
+    };
+    prune();
+    this.pruneTimer = setInterval(prune, JOURNAL_PRUNE_EVERY_MS).unref();
   }
 
   /** Waits for calls in flight, then stops the plugin and closes the store. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    clearInterval(this.pruneTimer);
     await Promise.allSettled([...this.inFlight]);
     try {
       await this.plugin.close();

@@ -26,6 +26,8 @@ export interface OpenHostOptions {
   plugin: PluginTarget;
   deadlinesMs?: Partial<Record<OperationKind, number>>;
   logger?: Logger;
+  /** How long closed journal entries are kept (see HostOptions.journalRetentionMs); default 7 days. */
+  journalRetentionMs?: number;
   /** The largest message sent to or received from the plugin, in bytes. Default 64 MiB. */
   maxMessageBytes?: number;
   /**
@@ -55,6 +57,7 @@ export async function openHost(options: OpenHostOptions): Promise<Host> {
     plugin,
     ...(options.deadlinesMs ? { deadlinesMs: options.deadlinesMs } : {}),
     ...(options.logger ? { logger: options.logger } : {}),
+    ...(options.journalRetentionMs === undefined ? {} : { journalRetentionMs: options.journalRetentionMs }),
   });
   // Operations a previous host died in the middle of are settled before anyone can call this one
   // (RULES.md section 9); host.lastRecovery says what was done.

@@ -202,6 +202,7 @@ class SqliteStoreImpl implements SqliteStore {
     get: Statement<[string], RawJournal>;
     listOpen: Statement<[], RawJournal>;
     listOpenOfKind: Statement<[string], RawJournal>;
+    prune: Statement<[string]>;
   };
   /** Compare-and-set UPDATEs by their SQL: a handful of shapes, each prepared once on first use. */
   private readonly casStatements = new Map<string, Statement>();
@@ -288,6 +289,7 @@ class SqliteStoreImpl implements SqliteStore {
       // Checks before a delete ask for one kind only: filtering here, not after decoding every
       // open entry, keeps them cheap while hundreds of other operations are in flight.
       listOpenOfKind: db.prepare<[string], RawJournal>("SELECT * FROM journal WHERE state = 'open' AND kind = ? ORDER BY created_at, rowid"),
+      prune: db.prepare<[string]>("DELETE FROM journal WHERE state = 'closed' AND created_at < ?"),
     };
 
     this.anyTx = db.transaction((fn: () => unknown) => fn());
@@ -515,6 +517,11 @@ class SqliteStoreImpl implements SqliteStore {
         ? `journal entry '${operationId}' does not exist; open it before closing it`
         : `journal entry '${operationId}' is already closed (result '${String(found.result)}'); an operation closes once`,
     );
+  }
+
+  /** Deletes closed entries started before `startedBefore`; the (state, created_at) index finds them. */
+  pruneJournal(startedBefore: string): number {
+    return this.journal.prune.run(startedBefore).changes;
   }
 
   /** The journal entry of `operationId`, open or closed. */
