@@ -381,6 +381,32 @@ describe("transaction", () => {
   });
 });
 
+describe("read", () => {
+  it("runs fn's reads in one snapshot: a commit from another connection meanwhile is not seen inside", () => {
+    const store = open();
+    addGroup(store, "g1");
+    const other = new Database(dbPath);
+    opened.push(other);
+    const seen = store.read(() => {
+      const first = store.getGroup("g1")?.status;
+      other.prepare("UPDATE groups SET status = 'error' WHERE id = 'g1'").run();
+      return [first, store.getGroup("g1")?.status];
+    });
+    expect(seen).toEqual(["available", "available"]);
+    // After the read transaction, the other connection's commit is there.
+    expect(store.getGroup("g1")?.status).toBe("error");
+  });
+
+  it("returns fn's value and rethrows its error, leaving no transaction open", () => {
+    const store = open();
+    expect(store.read(() => 7)).toBe(7);
+    const boom = new Error("boom");
+    expect(() => store.read(() => { throw boom; })).toThrow(boom);
+    addGroup(store, "after");
+    expect(store.getGroup("after")).toBeDefined();
+  });
+});
+
 describe("commit (group commit)", () => {
   /** Bytes of WAL so far: each transaction appends every page it changed (no checkpoint runs this early). */
   function walBytes(): number {

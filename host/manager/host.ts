@@ -244,9 +244,13 @@ export class Host extends EventEmitter<HostEvents> {
 
   /** One group with its volumes, soft-deleted ones included; NOT_FOUND when the id names nothing. */
   showGroup(groupId: string): GroupView {
-    const group = this.store.getGroup(checkId("group", groupId));
-    if (!group) throw new HostError("NOT_FOUND", `group ${groupId} does not exist`);
-    return { group, volumes: this.store.listVolumes({ groupId, includeDeleted: group.deletedAt !== null }) };
+    checkId("group", groupId);
+    // One snapshot: the group and its volumes as of the same commit.
+    return this.store.read(() => {
+      const group = this.store.getGroup(groupId);
+      if (!group) throw new HostError("NOT_FOUND", `group ${groupId} does not exist`);
+      return { group, volumes: this.store.listVolumes({ groupId, includeDeleted: group.deletedAt !== null }) };
+    });
   }
 
   /** Groups. */
@@ -256,12 +260,15 @@ export class Host extends EventEmitter<HostEvents> {
 
   /** One cgsnapshot with its snapshots; NOT_FOUND when the id names nothing. */
   showCgSnapshot(cgsnapshotId: string): CgSnapshotView {
-    const cgsnapshot = this.store.getCgSnapshot(checkId("cgsnapshot", cgsnapshotId));
-    if (!cgsnapshot) throw new HostError("NOT_FOUND", `cgsnapshot ${cgsnapshotId} does not exist`);
-    return {
-      cgsnapshot,
-      snapshots: this.store.listSnapshots(cgsnapshot.id, { includeDeleted: cgsnapshot.deletedAt !== null }),
-    };
+    checkId("cgsnapshot", cgsnapshotId);
+    return this.store.read(() => {
+      const cgsnapshot = this.store.getCgSnapshot(cgsnapshotId);
+      if (!cgsnapshot) throw new HostError("NOT_FOUND", `cgsnapshot ${cgsnapshotId} does not exist`);
+      return {
+        cgsnapshot,
+        snapshots: this.store.listSnapshots(cgsnapshot.id, { includeDeleted: cgsnapshot.deletedAt !== null }),
+      };
+    });
   }
 
   /** Cgsnapshots, optionally of one group. */
@@ -560,7 +567,8 @@ export class Host extends EventEmitter<HostEvents> {
   private async runLocked<K extends OperationKind, T>(plan: OperationPlan<K, T>): Promise<T> {
     // Again under the lock: the plugin may have gone away while this call waited for another.
     this.checkPluginAvailable(plan.kind);
-    plan.check();
+    // Each phase's reads share one read transaction: SQLite takes its locks once, not per read.
+    this.store.read(() => plan.check());
     const subject = plan.subject();
     const operationId = randomUUID();
     const who: Required<Caller> = {
@@ -583,7 +591,7 @@ export class Host extends EventEmitter<HostEvents> {
     } catch (error) {
       throw HostError.from(error);
     }
-    const prepared = prepareCall(this.store, plan.kind, subject, operationId, who, plan.known?.());
+    const prepared = this.store.read(() => prepareCall(this.store, plan.kind, subject, operationId, who, plan.known?.()));
     const started = performance.now();
     const outcome = await this.callPlugin(plan.kind, prepared.request, who.requestId);
     const result = prepared.decide(outcome, { operationId, now: this.clock().toISOString() });
@@ -625,7 +633,7 @@ export class Host extends EventEmitter<HostEvents> {
       });
     }
     log.info({ ruleId: result.ruleId, ms }, "operation succeeded");
-    return plan.finish();
+    return this.store.read(() => plan.finish());
   }
 
   private async callPlugin<K extends OperationKind>(

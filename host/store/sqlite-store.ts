@@ -216,6 +216,7 @@ class SqliteStoreImpl implements SqliteStore {
   // transaction(fn) runs fn through this one wrapper: db.transaction() builds four wrapper
   // functions and their properties on every call, about 4.5 µs each time (bench/README.md).
   private readonly anyTx: Database.Transaction<(fn: () => unknown) => unknown>;
+  private readonly readTx: Database.Transaction<(fn: () => unknown) => unknown>;
   /** commit() calls waiting for the next group commit, in call order. */
   private queuedCommits: Array<{ fn: () => unknown; resolve: (value: unknown) => void; reject: (error: unknown) => void }> = [];
 
@@ -293,6 +294,7 @@ class SqliteStoreImpl implements SqliteStore {
     };
 
     this.anyTx = db.transaction((fn: () => unknown) => fn());
+    this.readTx = db.transaction((fn: () => unknown) => fn());
     this.moveTx = db.transaction((move: StatusMove) => this.moveNow(move));
     this.writeTx = db.transaction((writes: readonly RowWrite[]) => this.writeNow(writes));
     this.insertSnapshotsTx = db.transaction((rows: readonly NewSnapshot[]) => this.insertSnapshotsNow(rows));
@@ -363,6 +365,16 @@ class SqliteStoreImpl implements SqliteStore {
       if (result.ok) item.resolve(result.value);
       else item.reject(result.error);
     });
+  }
+
+  /**
+   * Runs fn's reads in one deferred transaction. Each statement outside a transaction takes and
+   * drops SQLite's shared locks (fcntl calls on the file and on the WAL index): about 4.5 µs a
+   * read here, against 1.2 µs for a read inside one (bench/README.md).
+   */
+  read<T>(fn: () => T): T {
+    if (this.db.inTransaction) return fn();
+    return this.readTx(fn) as T;
   }
 
   /** The group with `id`, soft-deleted included. */

@@ -61,6 +61,8 @@ export interface StatusMove {
 export interface Store {
   transaction<T>(fn: () => T): T;
   commit<T>(fn: () => T): Promise<T>;
+  /** Runs fn's reads as one read transaction: one snapshot, and the file locks taken once, not per read. */
+  read<T>(fn: () => T): T;
 
   getGroup(id: string): GroupRow | undefined;
   listGroups(filter?: ListFilter): GroupRow[];
