@@ -40,7 +40,7 @@ import {
 } from "./inputs.js";
 import { KeyedLock, volumeLockKey } from "./keyed-lock.js";
 import { pluginReadiness, recoverOpenOperations, waitForReadiness, type RecoverySummary } from "./recovery.js";
-import { journalRequest, journalRows, prepareCall, type KnownRows, type SubjectByKind } from "./request-builders.js";
+import { journalRequest, journalRows, prepareCall, type KnownRows, type PreparedCall, type SubjectByKind } from "./request-builders.js";
 
 /** Who asks for an operation; every field is optional and defaulted. */
 export interface Caller {
@@ -577,8 +577,11 @@ export class Host extends EventEmitter<HostEvents> {
       userId: plan.caller?.userId ?? "",
     };
     const log = this.log.child({ operation: plan.kind, operationId, requestId: who.requestId, groupId: plan.groupId });
+    let prepared: PreparedCall<K>;
     try {
-      await this.store.commit(() => {
+      // The request is built inside the transaction that wrote the transitional statuses: its
+      // reads need no locks of their own, and if it cannot be built nothing is kept.
+      prepared = await this.store.commit(() => {
         this.store.openJournal({
           operationId,
           kind: plan.kind,
@@ -587,18 +590,27 @@ export class Host extends EventEmitter<HostEvents> {
           request: journalRequest(who, subject),
         });
         plan.begin();
+        return prepareCall(this.store, plan.kind, subject, operationId, who, plan.known?.());
       });
     } catch (error) {
       throw HostError.from(error);
     }
-    const prepared = this.store.read(() => prepareCall(this.store, plan.kind, subject, operationId, who, plan.known?.()));
     const started = performance.now();
     const outcome = await this.callPlugin(plan.kind, prepared.request, who.requestId);
     const result = prepared.decide(outcome, { operationId, now: this.clock().toISOString() });
+    let view: { value: T } | { error: unknown } | undefined;
     try {
-      await this.store.commit(() => {
+      // Likewise the result a successful call returns is read in the transaction that wrote it;
+      // a failure to read it must not undo the outcome, so it is caught here and thrown after.
+      view = await this.store.commit(() => {
         this.store.applyWrites(result.writes);
         this.store.closeJournal(operationId, result.ruleId);
+        if (!result.ok) return undefined;
+        try {
+          return { value: plan.finish() };
+        } catch (error) {
+          return { error };
+        }
       });
     } catch (error) {
       // Another host moved a row under us: the journal stays open so recovery settles it.
@@ -633,7 +645,8 @@ export class Host extends EventEmitter<HostEvents> {
       });
     }
     log.info({ ruleId: result.ruleId, ms }, "operation succeeded");
-    return this.store.read(() => plan.finish());
+    if (view === undefined || "error" in view) throw HostError.from(view?.error ?? new Error("the result of a successful operation was not read"));
+    return view.value;
   }
 
   private async callPlugin<K extends OperationKind>(
