@@ -131,9 +131,13 @@ interface OperationPlan<K extends OperationKind, T> {
   /** The group the journal files the operation under. */
   groupId: string;
   caller: Caller | undefined;
-  /** Checks first (RULES.md), reading the store; throws HostError and writes nothing. */
+  /**
+   * Checks first (RULES.md), reading the store; throws HostError. It runs in the transaction
+   * that then journals and begins, so a refusal keeps nothing and no other host moves a row
+   * between the check and the write.
+   */
   check(): void;
-  /** Inside one transaction with the journal entry: inserts and compare-and-set status moves. */
+  /** In that same transaction, after the journal entry: inserts and compare-and-set status moves. */
   begin(): void;
   /**
    * The operation's rows, read after check(): journaled, and the request is built from them by
@@ -567,9 +571,6 @@ export class Host extends EventEmitter<HostEvents> {
   private async runLocked<K extends OperationKind, T>(plan: OperationPlan<K, T>): Promise<T> {
     // Again under the lock: the plugin may have gone away while this call waited for another.
     this.checkPluginAvailable(plan.kind);
-    // Each phase's reads share one read transaction: SQLite takes its locks once, not per read.
-    this.store.read(() => plan.check());
-    const subject = plan.subject();
     const operationId = randomUUID();
     const who: Required<Caller> = {
       requestId: plan.caller?.requestId ?? randomUUID(),
@@ -579,9 +580,12 @@ export class Host extends EventEmitter<HostEvents> {
     const log = this.log.child({ operation: plan.kind, operationId, requestId: who.requestId, groupId: plan.groupId });
     let prepared: PreparedCall<K>;
     try {
-      // The request is built inside the transaction that wrote the transitional statuses: its
-      // reads need no locks of their own, and if it cannot be built nothing is kept.
+      // One transaction checks, journals, writes the transitional statuses and builds the
+      // request: no other host can change a row between the check and the write, the reads
+      // take no locks of their own, and a refusal or a request that cannot be built keeps nothing.
       prepared = await this.store.commit(() => {
+        plan.check();
+        const subject = plan.subject();
         this.store.openJournal({
           operationId,
           kind: plan.kind,
