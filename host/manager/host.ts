@@ -187,7 +187,7 @@ export class Host extends EventEmitter<HostEvents> {
   }
 
   /**
-   * Deletes closed journal entries of operations started more than `olderThanMs` ago (default:
+   * Deletes closed journal entries of operations started `olderThanMs` or more ago (default:
    * the retention the host was made with); returns how many. Open entries are never deleted.
    */
   pruneJournal(olderThanMs: number = this.journalRetentionMs): number {

@@ -290,7 +290,7 @@ class SqliteStoreImpl implements SqliteStore {
       // Checks before a delete ask for one kind only: filtering here, not after decoding every
       // open entry, keeps them cheap while hundreds of other operations are in flight.
       listOpenOfKind: db.prepare<[string], RawJournal>("SELECT * FROM journal WHERE state = 'open' AND kind = ? ORDER BY created_at, rowid"),
-      prune: db.prepare<[string]>("DELETE FROM journal WHERE state = 'closed' AND created_at < ?"),
+      prune: db.prepare<[string]>("DELETE FROM journal WHERE state = 'closed' AND created_at <= ?"),
     };
 
     this.anyTx = db.transaction((fn: () => unknown) => fn());
@@ -531,9 +531,9 @@ class SqliteStoreImpl implements SqliteStore {
     );
   }
 
-  /** Deletes closed entries started before `startedBefore`; the (state, created_at) index finds them. */
-  pruneJournal(startedBefore: string): number {
-    return this.journal.prune.run(startedBefore).changes;
+  /** Deletes closed entries started at or before `startedBy`; the (state, created_at) index finds them. */
+  pruneJournal(startedBy: string): number {
+    return this.journal.prune.run(startedBy).changes;
   }
 
   /** The journal entry of `operationId`, open or closed. */

@@ -95,8 +95,8 @@ export interface Store {
   openJournal(entry: Omit<JournalEntry, "state" | "result" | "createdAt" | "closedAt">): void;
   closeJournal(operationId: string, result: string): void;
   getJournal(operationId: string): JournalEntry | undefined;
-  /** Deletes closed entries of operations started before `startedBefore` (ISO-8601); returns how many. Open entries stay. */
-  pruneJournal(startedBefore: string): number;
+  /** Deletes closed entries of operations started at or before `startedBy` (ISO-8601); returns how many. Open entries stay. */
+  pruneJournal(startedBy: string): number;
   /** Entries still open: operations a host died in the middle of, or in flight. Oldest first; only `kind` when given. */
   listOpenJournal(filter?: { kind?: OperationKind }): JournalEntry[];
 
