@@ -312,6 +312,35 @@ describe("applyWrites", () => {
     expect(() => store.recordLastError("volume", ["ghost"], other)).toThrow(/volume 'ghost'/);
   });
 
+  it("many identical writes go as one set-based UPDATE beside row-by-row ones; one conflict among them commits nothing", () => {
+    const store = open();
+    addGroup(store, "g1");
+    const ids = Array.from({ length: 40 }, (_, i) => `v${String(i).padStart(2, "0")}`);
+    for (const id of ids) addVolume(store, id, { status: "deleting", groupId: "g1" });
+    const deleted = (id: string): RowWrite => ({ kind: "volume", id, expect: ["deleting"], status: "deleted", softDelete: true });
+    // 38 identical writes (set-based), two of other shapes (row by row).
+    const writes: RowWrite[] = [
+      ...ids.slice(0, 38).map(deleted),
+      { kind: "volume", id: "v38", expect: ["deleting"], status: "error_deleting", provider: { metadata: { why: "busy" } } },
+      { kind: "volume", id: "v39", expect: ["deleting"], status: "available", groupId: null },
+    ];
+    const before = store.listVolumes({ includeDeleted: true });
+
+    // One row of the set-based batch is not where the write expects it: nothing is kept.
+    store.moveStatus({ kind: "volume", ids: ["v17"], from: ["deleting"], to: "error" });
+    const held = store.listVolumes({ includeDeleted: true });
+    expect(conflictOf(() => store.applyWrites(writes))).toMatchObject({ kind: "volume", id: "v17", actual: "error", expected: ["deleting"] });
+    expect(store.listVolumes({ includeDeleted: true })).toEqual(held);
+
+    store.moveStatus({ kind: "volume", ids: ["v17"], from: ["error"], to: "deleting" });
+    store.applyWrites(writes);
+    const after = new Map(store.listVolumes({ includeDeleted: true }).map((v) => [v.id, v]));
+    for (const id of ids.slice(0, 38)) expect(after.get(id)).toMatchObject({ status: "deleted", deletedAt: expect.any(String), groupId: "g1" });
+    expect(after.get("v38")).toMatchObject({ status: "error_deleting", deletedAt: null, metadata: { why: "busy" }, groupId: "g1" });
+    expect(after.get("v39")).toMatchObject({ status: "available", deletedAt: null, groupId: null });
+    expect(before).toHaveLength(40);
+  });
+
   it("a batch where one write conflicts commits none of it", () => {
     const store = open();
     addGroup(store, "g1", "creating");

@@ -591,6 +591,7 @@ class SqliteStoreImpl implements SqliteStore {
     // Writes that change the same columns to the same values (a delete's hundred thousand
     // "deleted" volumes) run as one set-based UPDATE; the rest row by row, in order.
     const batches = new Map<string, { first: RowWrite; ids: string[] }>();
+    const keys: string[] = [];
     const seen = new Set<string>();
     let repeated = false;
     for (const write of writes) {
@@ -603,6 +604,7 @@ class SqliteStoreImpl implements SqliteStore {
       if (seen.has(rowKey)) repeated = true;
       seen.add(rowKey);
       const key = batchKey(write);
+      keys.push(key);
       const batch = batches.get(key);
       if (batch) batch.ids.push(write.id);
       else batches.set(key, { first: write, ids: [write.id] });
@@ -615,11 +617,8 @@ class SqliteStoreImpl implements SqliteStore {
       const written = statement.all(...values, JSON.stringify(ids), ...first.expect) as string[];
       if (written.length !== ids.length) this.conflictAmong(first.kind, ids, written, first.expect);
     }
-    for (const write of writes) {
-      if (!repeated) {
-        const batch = batches.get(batchKey(write));
-        if (batch !== undefined && batch.ids.length >= SET_BASED_MIN_ROWS) continue;
-      }
+    for (const [i, write] of writes.entries()) {
+      if (!repeated && batches.get(keys[i]!)!.ids.length >= SET_BASED_MIN_ROWS) continue;
       const { set, values } = writeAssignments(write, now);
       const statement = this.cas(write.kind, write.expect.length, set);
       if (naming(write.kind, write.id, () => statement.run(...values, write.id, ...write.expect)).changes !== 1) {
