@@ -215,6 +215,23 @@ describe("moveStatus is compare-and-set", () => {
     expect(store.getVolume("v1")?.status).toBe("available");
   });
 
+  it("a move of many rows (one set-based UPDATE) names the row that conflicts and moves none", () => {
+    const store = open();
+    const ids = Array.from({ length: 40 }, (_, i) => `v${i}`);
+    for (const id of ids) addVolume(store, id);
+    store.setVolumeAttached("v33", true);
+    expect(conflictOf(() => store.moveStatus({ kind: "volume", ids, from: ["available"], to: "deleting" }))).toMatchObject({
+      kind: "volume",
+      id: "v33",
+      actual: "in-use",
+      expected: ["available"],
+    });
+    expect(new Set(store.listVolumes().map((v) => v.status))).toEqual(new Set(["available", "in-use"]));
+    store.setVolumeAttached("v33", false);
+    const stamped = store.moveStatus({ kind: "volume", ids, from: ["available"], to: "deleting" });
+    expect(store.listVolumes().every((v) => v.status === "deleting" && v.updatedAt === stamped)).toBe(true);
+  });
+
   it("two stores on one file cannot both move the same row", () => {
     const a = open();
     const b = open();
