@@ -52,7 +52,9 @@ export class ServeProcess {
   static async start(dataDir: string, args: readonly string[] = [], timeoutMs = 20_000): Promise<ServeProcess> {
     const child = spawn(process.execPath, [CGHOST_MAIN, "serve", "--data-dir", dataDir, ...args], {
       stdio: ["ignore", "pipe", "pipe"],
-      env: { ...process.env, CGHOST_LOG_LEVEL: process.env.CGHOST_LOG_LEVEL ?? "info" },
+      // TMPDIR inside the data directory: the plugin's private socket directory goes there too,
+      // so removing the data directory after a test removes it even when the server was killed.
+      env: { ...process.env, CGHOST_LOG_LEVEL: process.env.CGHOST_LOG_LEVEL ?? "info", TMPDIR: dataDir },
     });
     const serve = new ServeProcess(child, dataDir);
     await serve.waitFor("cghost is serving.", timeoutMs);

@@ -40,7 +40,8 @@ async function exitOf(pid: number): Promise<boolean> {
 
 it("the plugin exits by itself when its host is killed with SIGKILL", async () => {
   dir = mkdtempSync(join(tmpdir(), "cghost-killed-host-"));
-  const child = spawn(process.execPath, [KILLABLE_HOST], { env: { ...process.env, HOST_DIR: dir }, stdio: ["ignore", "pipe", "pipe"] });
+  // TMPDIR: the host's private plugin directory, which a killed host cannot remove, goes in `dir`.
+  const child = spawn(process.execPath, [KILLABLE_HOST], { env: { ...process.env, HOST_DIR: dir, TMPDIR: dir }, stdio: ["ignore", "pipe", "pipe"] });
   hostProcess = child;
   const stderr: string[] = [];
   child.stderr!.on("data", (chunk: Buffer) => stderr.push(chunk.toString()));
