@@ -5,6 +5,9 @@ import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { isAlive } from "./support/processes.js";
+
+export { isAlive };
 
 /** The compiled command, built by `npm test` (tsc) before the tests run. */
 export const CGHOST_MAIN = join(import.meta.dirname, "..", "dist", "host", "cli", "main.js");
@@ -127,21 +130,6 @@ export async function runJson(args: readonly string[], env: NodeJS.ProcessEnv = 
     throw new Error(`cghost ${args.join(" ")} --json printed no JSON (exit ${result.code}):\n${result.stdout}\n${result.stderr}`);
   }
   return { code: result.code, json, stderr: result.stderr };
-}
-
-/** True while a process with this pid exists and is not a zombie. */
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  try {
-    // A zombie still answers kill(0) until its parent reaps it; it runs nothing.
-    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, "utf8"));
-  } catch {
-    return false;
-  }
 }
 
 /** Removes a temporary directory. */

@@ -14,6 +14,7 @@ import { launchPlugin } from "../host/plugin/index.js";
 import { openSqliteStore } from "../host/store/index.js";
 import type { HostProcessConfig, Operation } from "./drivers/host-process.js";
 import { SCRIPTED_DRIVER, type ReceivedCall } from "./support/host-harness.js";
+import { isAlive } from "./support/processes.js";
 
 const root = join(import.meta.dirname, "..");
 const HOST_PROCESS = join(root, "dist", "test", "drivers", "host-process.js");
@@ -100,7 +101,7 @@ async function openInProcess(scene: Scene, plugin: HostProcessConfig["plugin"]):
   const pid = host.pluginPid;
   cleanups.push(async () => {
     await host.close();
-    if (pid !== undefined && isRunning(pid)) process.kill(pid, "SIGKILL");
+    if (pid !== undefined && isAlive(pid)) process.kill(pid, "SIGKILL");
   });
   return host;
 }
@@ -109,23 +110,6 @@ function reader(scene: Scene): Database.Database {
   const db = new Database(scene.dbPath, { readonly: true, fileMustExist: true });
   cleanups.push(() => db.close());
   return db;
-}
-
-/** True while the process exists and is not a zombie waiting to be reaped. */
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ESRCH") return false;
-    throw error;
-  }
-  try {
-    // The state is the field after the parenthesised command name.
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
-  } catch {
-    return false;
-  }
 }
 
 async function waitUntil(done: () => boolean, what: string, limitMs: number): Promise<void> {
@@ -195,7 +179,7 @@ function spawnHost(scene: Scene, config: HostProcessConfig): HostProcess {
 async function killHostAndWaitForPlugin(host: HostProcess, pluginPid: number): Promise<void> {
   await host.kill();
   expect(host.child.signalCode).toBe("SIGKILL");
-  await waitUntil(() => !isRunning(pluginPid), `plugin ${pluginPid} to exit after its host was killed`, EXIT_WAIT_MS);
+  await waitUntil(() => !isAlive(pluginPid), `plugin ${pluginPid} to exit after its host was killed`, EXIT_WAIT_MS);
 }
 
 function transitionalRows(db: Database.Database): Array<{ tbl: string; id: string; status: string }> {

@@ -13,6 +13,7 @@ import { CreateConsistencyGroupRequest } from "../host/contract.js";
 import { negotiateContract, parseHandshakeLine } from "../host/plugin/handshake.js";
 import { launchName } from "../host/plugin/launch.js";
 import { connectPlugin, launchPlugin, PluginLaunchError, type LaunchOptions, type PluginClient } from "../host/plugin/index.js";
+import { isAlive } from "./support/processes.js";
 
 const FIXTURE = join(import.meta.dirname, "drivers", "handshake-fixture.mjs");
 
@@ -109,16 +110,6 @@ function readPid(file: string): number | undefined {
     return Number.isSafeInteger(pid) && pid > 0 ? pid : undefined;
   } catch {
     return undefined;
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    expect((error as NodeJS.ErrnoException).code).toBe("ESRCH");
-    return false;
   }
 }
 

@@ -18,6 +18,7 @@ import {
   type CreateConsistencyGroupResponse,
 } from "../gen/cgdriver/v1/driver.js";
 import { openHost, type Host } from "../host/index.js";
+import { isAlive } from "./support/processes.js";
 
 const root = join(import.meta.dirname, "..");
 // Debian's Python: the python3 first on PATH may be another install that cannot see Debian's packages.
@@ -97,17 +98,6 @@ function serving(driver: ReturnType<typeof spawnDriver>): Promise<void> {
     });
     void driver.exit.then((e) => reject(new Error(`the sidecar exited (${JSON.stringify(e)}) before serving; stderr:\n${driver.stderr.join("\n")}`)));
   });
-}
-
-/** Whether a process with this pid still runs (a zombie does not). */
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
 }
 
 function openStatusReader(storePath: string): { statusOf(table: string, id: string): string | undefined; close(): void } {
@@ -229,7 +219,7 @@ describe("the Python file driver launched as a child", () => {
     const pid = host.pluginPid!;
     expect(readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0")).toContain(DRIVER);
     await host.close();
-    expect(isRunning(pid)).toBe(false);
+    expect(isAlive(pid)).toBe(false);
   });
 });
 

@@ -77,18 +77,7 @@ export async function startHarness(options: { script?: Script; deadlinesMs?: Rec
     status: (table, id) => (reader.prepare(`SELECT status FROM ${table} WHERE id = ?`).get(id) as { status?: string } | undefined)?.status,
     row: (table, id) => reader.prepare(`SELECT * FROM ${table} WHERE id = ?`).get(id) as Record<string, unknown> | undefined,
     query: <T>(sql: string, ...params: unknown[]) => reader.prepare(sql).all(...params) as T[],
-    fingerprint: () => {
-      const writer = new Database(dbPath, { fileMustExist: true });
-      try {
-        writer.pragma("wal_checkpoint(TRUNCATE)");
-      } finally {
-        writer.close();
-      }
-      const hash = createHash("sha256").update(readFileSync(dbPath));
-      const wal = `${dbPath}-wal`;
-      if (existsSync(wal)) hash.update(readFileSync(wal));
-      return hash.digest("hex");
-    },
+    fingerprint: () => fingerprintDb(dbPath),
     close: async () => {
       reader.close();
       try {
@@ -122,4 +111,18 @@ export async function rejection(promise: Promise<unknown>): Promise<Error & { co
     return error as never;
   }
   throw new Error("expected the call to fail, and it succeeded");
+}
+
+/** A digest of the whole database after a checkpoint: equal digests mean equal files. */
+export function fingerprintDb(dbPath: string): string {
+  const writer = new Database(dbPath, { fileMustExist: true });
+  try {
+    writer.pragma("wal_checkpoint(TRUNCATE)");
+  } finally {
+    writer.close();
+  }
+  const hash = createHash("sha256").update(readFileSync(dbPath));
+  const wal = `${dbPath}-wal`;
+  if (existsSync(wal)) hash.update(readFileSync(wal));
+  return hash.digest("hex");
 }

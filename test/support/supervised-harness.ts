@@ -1,8 +1,7 @@
 // A host over a *supervised* scripted driver (host/plugin/supervisor.ts): a real child process, a
 // real socket and a real SQLite file, plus what the crash and supervision tests watch: every state
 // event, the host's log lines (the plugin's stderr among them), and every pid the plugin ran as.
-import { createHash } from "node:crypto";
-import { appendFileSync, existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { appendFileSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
@@ -11,7 +10,12 @@ import { createHost, type Host } from "../../host/index.js";
 import { superviseLaunchedPlugin, type PluginStateEvent, type PluginSupervisor, type SupervisionOptions } from "../../host/plugin/index.js";
 import type { PluginState } from "../../host/plugin/plugin-client.js";
 import { openSqliteStore } from "../../host/store/index.js";
-import { SCRIPTED_DRIVER, type ReceivedCall, type Script } from "./host-harness.js";
+import { fingerprintDb, SCRIPTED_DRIVER, type ReceivedCall, type Script } from "./host-harness.js";
+import { isAlive } from "./processes.js";
+
+export { isAlive };
+
+export { fingerprintDb };
 
 export type LogLine = Record<string, unknown>;
 
@@ -70,31 +74,6 @@ export function stateRecorder(plugin: Pick<PluginSupervisor, "on">): {
       return seen ? Promise.resolve(seen) : new Promise((resolve) => waiters.push({ to, after, resolve }));
     },
   };
-}
-
-/** Whether a process with `pid` exists (signal 0 sends nothing). */
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ESRCH") return false;
-    throw error;
-  }
-}
-
-/** A digest of the whole database after a checkpoint: equal digests mean equal files. */
-export function fingerprintDb(dbPath: string): string {
-  const writer = new Database(dbPath, { fileMustExist: true });
-  try {
-    writer.pragma("wal_checkpoint(TRUNCATE)");
-  } finally {
-    writer.close();
-  }
-  const hash = createHash("sha256").update(readFileSync(dbPath));
-  const wal = `${dbPath}-wal`;
-  if (existsSync(wal)) hash.update(readFileSync(wal));
-  return hash.digest("hex");
 }
 
 export interface SupervisedHarness {
