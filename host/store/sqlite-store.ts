@@ -385,7 +385,7 @@ class SqliteStoreImpl implements SqliteStore {
 
   /** Groups in insertion order. */
   listGroups(filter?: ListFilter): GroupRow[] {
-    return pick(this.list.groups, filter).all().map(toGroup);
+    return decodeEach(pick(this.list.groups, filter).iterate(), toGroup);
   }
 
   /** The volume with `id`, soft-deleted included. */
@@ -401,8 +401,8 @@ class SqliteStoreImpl implements SqliteStore {
 
   /** Volumes in insertion order, optionally of one group. */
   listVolumes(filter?: ListFilter & { groupId?: string }): VolumeRow[] {
-    if (filter?.groupId !== undefined) return pick(this.list.volumesOfGroup, filter).all(filter.groupId).map(toVolume);
-    return pick(this.list.volumes, filter).all().map(toVolume);
+    if (filter?.groupId !== undefined) return decodeEach(pick(this.list.volumesOfGroup, filter).iterate(filter.groupId), toVolume);
+    return decodeEach(pick(this.list.volumes, filter).iterate(), toVolume);
   }
 
   /** The cgsnapshot with `id`, soft-deleted included. */
@@ -413,8 +413,8 @@ class SqliteStoreImpl implements SqliteStore {
 
   /** Cgsnapshots in insertion order, optionally of one group. */
   listCgSnapshots(filter?: ListFilter & { groupId?: string }): CgSnapshotRow[] {
-    if (filter?.groupId !== undefined) return pick(this.list.cgsnapshotsOfGroup, filter).all(filter.groupId).map(toCgSnapshot);
-    return pick(this.list.cgsnapshots, filter).all().map(toCgSnapshot);
+    if (filter?.groupId !== undefined) return decodeEach(pick(this.list.cgsnapshotsOfGroup, filter).iterate(filter.groupId), toCgSnapshot);
+    return decodeEach(pick(this.list.cgsnapshots, filter).iterate(), toCgSnapshot);
   }
 
   /** The snapshot with `id`, soft-deleted included. */
@@ -438,7 +438,7 @@ class SqliteStoreImpl implements SqliteStore {
     const statement = this.prepared(`SELECT ${columns} FROM json_each(?) AS listed JOIN ${TABLES[kind]} AS row ON row.id = listed.value`);
     statement.raw(true);
     const found = new Map<string, T>();
-    for (const raw of statement.all(JSON.stringify(ids)) as R[]) {
+    for (const raw of statement.iterate(JSON.stringify(ids)) as IterableIterator<R>) {
       const row = convert(raw);
       found.set(row.id, row);
     }
@@ -447,7 +447,7 @@ class SqliteStoreImpl implements SqliteStore {
 
   /** Snapshots of one cgsnapshot, in insertion order. */
   listSnapshots(cgsnapshotId: string, filter?: ListFilter): SnapshotRow[] {
-    return pick(this.list.snapshotsOf, filter).all(cgsnapshotId).map(toSnapshot);
+    return decodeEach(pick(this.list.snapshotsOf, filter).iterate(cgsnapshotId), toSnapshot);
   }
 
   /** Inserts a group with empty metadata and no provider fields. */
@@ -544,8 +544,8 @@ class SqliteStoreImpl implements SqliteStore {
 
   /** Entries still open: operations a host died in the middle of, or in flight. Oldest first; only `kind` when given. */
   listOpenJournal(filter?: { kind?: OperationKind }): JournalEntry[] {
-    if (filter?.kind !== undefined) return this.journal.listOpenOfKind.all(filter.kind).map(toJournal);
-    return this.journal.listOpen.all().map(toJournal);
+    if (filter?.kind !== undefined) return decodeEach(this.journal.listOpenOfKind.iterate(filter.kind), toJournal);
+    return decodeEach(this.journal.listOpen.iterate(), toJournal);
   }
 
   /** The connection's settings as SQLite reports them. */
@@ -705,6 +705,17 @@ class SqliteStoreImpl implements SqliteStore {
 }
 
 /** The statement for live rows, or all rows when soft-deleted ones are asked for. */
+/**
+ * Decodes a listing row by row as SQLite steps through it. Each raw row then dies young, where
+ * `.all()` keeps every one alive until the last is read: on a 100,000-volume group that is about
+ * 440 ms against 355 ms, most of the difference garbage collection (bench/README.md).
+ */
+function decodeEach<R, T>(rows: IterableIterator<R>, convert: (raw: R) => T): T[] {
+  const out: T[] = [];
+  for (const raw of rows) out.push(convert(raw));
+  return out;
+}
+
 function pick<R>(listing: Listing<R>, filter: ListFilter | undefined): Statement<unknown[], R> {
   return filter?.includeDeleted === true ? listing.all : listing.live;
 }
