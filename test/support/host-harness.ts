@@ -7,7 +7,7 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import { createHost, type Host } from "../../host/index.js";
 import { launchPlugin } from "../../host/plugin/index.js";
-import { openSqliteStore } from "../../host/store/index.js";
+import { openSqliteStore, type Store } from "../../host/store/index.js";
 
 const root = join(import.meta.dirname, "..", "..");
 export const SCRIPTED_DRIVER = join(root, "dist", "test", "drivers", "scripted-driver.js");
@@ -24,6 +24,8 @@ export interface ReceivedCall {
 
 export interface Harness {
   host: Host;
+  /** The host's own store (for spying on how it commits; assertions read the database through `row`/`status`). */
+  store: Store;
   dir: string;
   dbPath: string;
   /** Replaces the driver's script; it is re-read on every call. */
@@ -66,6 +68,7 @@ export async function startHarness(options: { script?: Script; deadlinesMs?: Rec
   const reader = new Database(dbPath, { readonly: true, fileMustExist: true });
   return {
     host,
+    store,
     dir,
     dbPath,
     script: (script) => writeFileSync(scriptPath, JSON.stringify(script)),

@@ -1,0 +1,52 @@
+// How an operation's two transactions commit: at once when it is the only operation in flight,
+// in the store's group commit when others are in flight too. Either way every operation's
+// statuses and journal entry land, which is what is asserted; the spies only show the path taken.
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { startHarness, type Harness } from "./support/host-harness.js";
+
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness();
+});
+afterAll(async () => {
+  await h?.close();
+});
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+const openJournalEntries = (): number => h.query<{ n: number }>("SELECT count(*) AS n FROM journal WHERE state = 'open'")[0]!.n;
+
+describe("committing an operation", () => {
+  it("commits at once, in two transactions of its own, when it is the only operation in flight", async () => {
+    h.script({});
+    const grouped = vi.spyOn(h.store, "commit");
+    const atOnce = vi.spyOn(h.store, "transaction");
+    const group = await h.host.createGroup({ name: "alone", volumeTypes: ["gold"] });
+    expect(grouped).not.toHaveBeenCalled();
+    expect(atOnce).toHaveBeenCalledTimes(2);
+    expect(h.status("groups", group.id)).toBe("available");
+    expect(openJournalEntries()).toBe(0);
+  });
+
+  it("joins the group commit when other operations are in flight, and every one lands", async () => {
+    h.script({});
+    const grouped = vi.spyOn(h.store, "commit");
+    const groups = await Promise.all(Array.from({ length: 6 }, (_, i) => h.host.createGroup({ name: `together-${i}`, volumeTypes: ["gold"] })));
+    // The first may start alone; the others find it in flight.
+    expect(grouped.mock.calls.length).toBeGreaterThanOrEqual(10);
+    for (const group of groups) expect(h.status("groups", group.id)).toBe("available");
+    expect(new Set(groups.map((g) => g.id)).size).toBe(6);
+    expect(openJournalEntries()).toBe(0);
+  });
+
+  it("a refusal at the check commits nothing, alone or in a group commit", async () => {
+    h.script({});
+    const before = h.fingerprint();
+    const missing = "00000000-0000-4000-8000-000000000000";
+    const results = await Promise.allSettled([h.host.deleteGroup(missing), h.host.updateGroup(missing, { addVolumeIds: [] })]);
+    expect(results.map((r) => r.status)).toEqual(["rejected", "rejected"]);
+    await expect(h.host.deleteGroup(missing)).rejects.toMatchObject({ code: "NOT_FOUND" });
+    expect(h.fingerprint()).toBe(before);
+  });
+});
