@@ -1,5 +1,5 @@
 // RULES.md sections 5 and 6 through a real plugin process: create_cgsnapshot and delete_cgsnapshot.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { CgSnapshotStatus, SnapshotStatus } from "../host/contract.js";
 import { groupWithVolumes, rejection, startHarness, type Harness } from "./support/host-harness.js";
 
@@ -172,4 +172,32 @@ describe("delete cgsnapshot (RULES.md section 6)", () => {
     expect((await rejection(h.host.deleteCgSnapshot(id))).code).toBe("NOT_FOUND");
     expect(h.fingerprint()).toBe(before);
   });
+});
+
+// Like a group's delete: the snapshots a successful delete returns are built from the rows its
+// check read and the writes it applied, and must be exactly what a read of the store returns.
+describe("the view a successful delete of a cgsnapshot returns", () => {
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  for (const size of [2, 40]) {
+    it(`equals a fresh read of the store, without reading the snapshots twice (${size} snapshots)`, async () => {
+      const { id, snapshotIds } = await availableCgSnapshot(size);
+      h.script({
+        delete_cgsnapshot: {
+          respond: {
+            modelUpdate: { status: CgSnapshotStatus.CG_SNAPSHOT_STATUS_DELETED },
+            snapshotsModelUpdate: { updates: [{ id: snapshotIds[1], status: SnapshotStatus.SNAPSHOT_STATUS_DELETED, metadata: { freed: "yes" } }] },
+          },
+        },
+      });
+      const listings = vi.spyOn(h.store, "listSnapshots");
+      const view = await h.host.deleteCgSnapshot(id);
+      expect(listings).toHaveBeenCalledTimes(1);
+      expect(view).toEqual(h.host.showCgSnapshot(id));
+      expect(view.snapshots.map((s) => s.id)).toEqual(snapshotIds);
+      expect(view.snapshots[1]).toMatchObject({ status: "deleted", metadata: { freed: "yes" } });
+    });
+  }
 });

@@ -1,5 +1,5 @@
 // RULES.md section 3 through a real plugin process: delete_consistencygroup.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { GroupStatus, VolumeStatus } from "../host/contract.js";
 import { groupWithVolumes, rejection, startHarness, type Harness } from "./support/host-harness.js";
 
@@ -200,5 +200,50 @@ describe("delete group (RULES.md section 3)", () => {
       expect((await rejection(h.host.deleteGroup(group.id))).code).toBe("NOT_FOUND");
       expect(h.fingerprint()).toBe(before);
     });
+  });
+});
+
+// A successful delete returns its volumes built from the rows its check read and the writes it
+// applied, not read a second time; they must be exactly what a read of the store returns.
+describe("the view a successful delete returns", () => {
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  for (const size of [2, 40]) {
+    it(`equals a fresh read of the store, entries' provider fields included, without reading the volumes twice (${size} volumes)`, async () => {
+      const { groupId, volumeIds } = await groupWithVolumes(h, size);
+      h.script({
+        delete_group: {
+          respond: {
+            modelUpdate: { status: GroupStatus.GROUP_STATUS_DELETED, providerLocation: "pool-9" },
+            volumesModelUpdate: {
+              updates: [
+                { id: volumeIds[0], status: VolumeStatus.VOLUME_STATUS_DELETED, providerLocation: "gone-0", metadata: { why: "asked" } },
+                { id: volumeIds[1], status: VolumeStatus.VOLUME_STATUS_DELETED, providerId: "pid-1" },
+              ],
+            },
+          },
+        },
+      });
+      const listings = vi.spyOn(h.store, "listVolumes");
+      const view = await h.host.deleteGroup(groupId, { deleteVolumes: true });
+      expect(listings).toHaveBeenCalledTimes(1);
+      expect(view).toEqual(h.host.showGroup(groupId));
+      expect(view.volumes.map((v) => v.id)).toEqual(volumeIds);
+      expect(view.volumes[0]).toMatchObject({ status: "deleted", providerLocation: "gone-0", metadata: { why: "asked" } });
+      expect(statuses(volumeIds).every((status) => status === "deleted")).toBe(true);
+    });
+  }
+
+  it("reads the store when the group holds a volume the delete did not write", async () => {
+    const { groupId, volumeIds } = await groupWithVolumes(h, 2);
+    // A volume of the group already soft-deleted: not in the check's listing, but in the deleted group's.
+    const ghost = h.host.registerVolume({ sizeGb: 1, volumeType: "gold", name: "ghost" });
+    h.store.applyWrites([{ kind: "volume", id: ghost.id, expect: ["available"], status: "deleted", softDelete: true, groupId }]);
+    h.script({ delete_group: { respond: {} } });
+    const view = await h.host.deleteGroup(groupId, { deleteVolumes: true });
+    expect(view).toEqual(h.host.showGroup(groupId));
+    expect(view.volumes.map((v) => v.id).sort()).toEqual([...volumeIds, ghost.id].sort());
   });
 });

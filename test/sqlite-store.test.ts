@@ -6,7 +6,7 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { LastError, RowWrite } from "../host/model.js";
-import { openSqliteStore, StatusConflictError, type Durability, type NewVolume, type Store } from "../host/store/index.js";
+import { openSqliteStore, rowAfterWrite, rowsAfterWrites, StatusConflictError, type Durability, type NewVolume, type Store } from "../host/store/index.js";
 import { migrate, MIGRATIONS, SCHEMA_VERSION, type Migration } from "../host/store/migrations.js";
 import type { SqliteStore } from "../host/store/sqlite-store.js";
 
@@ -503,6 +503,71 @@ describe("commit (group commit)", () => {
     await expect(pending).rejects.toThrow(/closed/);
     const reopened = open();
     expect(reopened.getGroup("late")).toBeUndefined();
+  });
+});
+
+describe("rowAfterWrite: the row applyWrites leaves, computed without reading it", () => {
+  it("agrees with the stored rows for every kind of write, set-based and row by row, and applyWrites returns the stamp", () => {
+    const store = open();
+    addGroup(store, "g1");
+    addGroup(store, "g2");
+    const ids = Array.from({ length: 40 }, (_, i) => `v${String(i).padStart(2, "0")}`);
+    for (const id of ids) addVolume(store, id, { status: "deleting", groupId: "g1" });
+    // Rows that already carry provider fields, metadata and a last error, for the writes to merge into or keep.
+    store.applyWrites([
+      { kind: "volume", id: "v34", expect: ["deleting"], status: "deleting", provider: { providerLocation: "old", providerId: "old-id", metadata: { a: "1", b: "2" } }, lastError },
+      { kind: "volume", id: "v35", expect: ["deleting"], status: "deleting", provider: { metadata: { keep: "me" } } },
+    ]);
+    const deleted = (id: string): RowWrite => ({ kind: "volume", id, expect: ["deleting"], status: "deleted", softDelete: true });
+    const writes: RowWrite[] = [
+      ...ids.slice(0, 34).map(deleted), // one set-based UPDATE
+      { kind: "volume", id: "v34", expect: ["deleting"], status: "error_deleting", provider: { providerLocation: "new", metadata: { b: "3", c: "4" } } },
+      { kind: "volume", id: "v35", expect: ["deleting"], status: "error", lastError: { ...lastError, message: "second" } },
+      { kind: "volume", id: "v36", expect: ["deleting"], status: "available", groupId: null },
+      { kind: "volume", id: "v37", expect: ["deleting"], status: "available", groupId: "g2", provider: { providerId: "pid" } },
+      { kind: "volume", id: "v38", expect: ["deleting"], status: "deleted", softDelete: true, provider: { metadata: { z: "9" } } },
+      { kind: "volume", id: "v39", expect: ["deleting"], status: "error_deleting" },
+    ];
+    const before = store.listVolumes({ groupId: "g1" });
+    const at = store.applyWrites(writes);
+    expect(at).toMatch(/^\d{4}-\d\d-\d\dT/);
+    const computed = rowsAfterWrites("volume", before, writes, at)!;
+    expect(computed).toHaveLength(40);
+    expect(store.getVolumes(ids)).toEqual(computed);
+    // Only what the write names changes: the untouched provider fields and metadata keys stay.
+    expect(computed[34]).toMatchObject({ providerLocation: "new", providerId: "old-id", metadata: { a: "1", b: "3", c: "4" }, lastError });
+    expect(rowAfterWrite(before[35]!, writes[35]!, at)).toEqual(store.getVolume("v35"));
+  });
+
+  it("rowsAfterWrites gives up when a row has no write, has two, or a write names another row", () => {
+    const store = open();
+    addVolume(store, "v1");
+    addVolume(store, "v2");
+    const rows = store.listVolumes();
+    const write = (id: string): RowWrite => ({ kind: "volume", id, expect: ["available"], status: "error" });
+    expect(rowsAfterWrites("volume", rows, [write("v1")], "t")).toBeUndefined();
+    expect(rowsAfterWrites("volume", rows, [write("v1"), write("v2"), write("v2")], "t")).toBeUndefined();
+    expect(rowsAfterWrites("volume", rows, [write("v1"), write("v3")], "t")).toBeUndefined();
+    expect(rowsAfterWrites("volume", rows, [write("v2"), write("v1"), { ...write("g"), kind: "group" }], "t")?.map((v) => v.id)).toEqual(["v1", "v2"]);
+  });
+});
+
+describe("counts", () => {
+  it("countVolumes and countSnapshots count what the listings of the same filter return", () => {
+    const store = open();
+    addGroup(store, "g1");
+    for (const id of ["v1", "v2", "v3"]) addVolume(store, id, { groupId: "g1" });
+    addVolume(store, "v-free");
+    store.applyWrites([{ kind: "volume", id: "v2", expect: ["available"], status: "deleted", softDelete: true }]);
+    store.insertCgSnapshot({ id: "c1", groupId: "g1", name: "c", description: "", projectId: "p1", status: "available" });
+    store.insertSnapshots(["s1", "s2"].map((id) => ({ id, cgsnapshotId: "c1", volumeId: "v1", volumeSizeGb: 1, status: "available" as const })));
+    store.applyWrites([{ kind: "snapshot", id: "s1", expect: ["available"], status: "deleted", softDelete: true }]);
+    for (const includeDeleted of [false, true]) {
+      expect(store.countVolumes({ groupId: "g1", includeDeleted })).toBe(store.listVolumes({ groupId: "g1", includeDeleted }).length);
+      expect(store.countSnapshots("c1", { includeDeleted })).toBe(store.listSnapshots("c1", { includeDeleted }).length);
+    }
+    expect([store.countVolumes({ groupId: "g1" }), store.countVolumes({ groupId: "g1", includeDeleted: true }), store.countSnapshots("c1")]).toEqual([2, 3, 1]);
+    expect(store.countVolumes({ groupId: "nothing" })).toBe(0);
   });
 });
 

@@ -15,6 +15,7 @@ import type {
 import type { PluginClient } from "../plugin/plugin-client.js";
 import type { DriverOutcome } from "../rules/outcome.js";
 import type { ListFilter, Store } from "../store/store.js";
+import { rowsAfterWrites } from "../store/written-rows.js";
 import {
   checkCgSnapshotSource,
   checkCreateCgSnapshot,
@@ -146,8 +147,17 @@ interface OperationPlan<K extends OperationKind, T> {
   subject(): SubjectByKind[K];
   /** Rows begin() left exactly known (see KnownRows); the request reads the rest from the store. */
   known?(): KnownRows;
-  /** The call's result, read after the outcome committed. */
-  finish(): T;
+  /**
+   * The call's result, read in the transaction that applies the outcome, after it. `written` is
+   * what was applied: a finish may build rows from it instead of reading them (see groupViewAfter).
+   */
+  finish(written: Written): T;
+}
+
+/** The writes an outcome applied and the timestamp the store stamped them with. */
+interface Written {
+  writes: readonly RowWrite[];
+  at: string;
 }
 
 /** Creates the embeddable host around a store and a connected plugin. */
@@ -273,6 +283,35 @@ export class Host extends EventEmitter<HostEvents> {
         snapshots: this.store.listSnapshots(cgsnapshot.id, { includeDeleted: cgsnapshot.deletedAt !== null }),
       };
     });
+  }
+
+  /**
+   * showGroup after an operation that wrote each of `volumes` (the group's volumes as its check
+   * read them, after begin) and nothing else of the group: the volumes are built from those rows
+   * and the writes, not read a second time (a 100,000-volume delete saves ~0.35 s). The group
+   * row is read; so is everything when the group holds a volume the operation did not write.
+   */
+  private groupViewAfter(groupId: string, volumes: readonly VolumeRow[], written: Written): GroupView {
+    const group = this.store.getGroup(groupId);
+    const after = rowsAfterWrites("volume", volumes, written.writes, written.at);
+    if (group === undefined || after === undefined || after.some((v) => v.groupId !== groupId)) return this.showGroup(groupId);
+    const includeDeleted = group.deletedAt !== null;
+    const listed = includeDeleted ? after : after.filter((v) => v.deletedAt === null);
+    if (this.store.countVolumes({ groupId, includeDeleted }) !== listed.length) return this.showGroup(groupId);
+    return { group, volumes: listed };
+  }
+
+  /** showCgSnapshot after an operation that wrote each of `snapshots` and nothing else of it; see groupViewAfter. */
+  private cgSnapshotViewAfter(cgsnapshotId: string, snapshots: readonly SnapshotRow[], written: Written): CgSnapshotView {
+    const cgsnapshot = this.store.getCgSnapshot(cgsnapshotId);
+    const after = rowsAfterWrites("snapshot", snapshots, written.writes, written.at);
+    if (cgsnapshot === undefined || after === undefined || after.some((s) => s.cgsnapshotId !== cgsnapshotId)) {
+      return this.showCgSnapshot(cgsnapshotId);
+    }
+    const includeDeleted = cgsnapshot.deletedAt !== null;
+    const listed = includeDeleted ? after : after.filter((s) => s.deletedAt === null);
+    if (this.store.countSnapshots(cgsnapshotId, { includeDeleted }) !== listed.length) return this.showCgSnapshot(cgsnapshotId);
+    return { cgsnapshot, snapshots: listed };
   }
 
   /** Cgsnapshots, optionally of one group. */
@@ -430,7 +469,7 @@ export class Host extends EventEmitter<HostEvents> {
       },
       known: () => known,
       subject: () => ({ groupId, volumeIds, deleteVolumes: options.deleteVolumes === true }),
-      finish: () => this.showGroup(groupId),
+      finish: (written) => this.groupViewAfter(groupId, [...(known.volumes?.values() ?? [])], written),
     });
   }
 
@@ -495,7 +534,7 @@ export class Host extends EventEmitter<HostEvents> {
       },
       known: () => known,
       subject: () => ({ groupId: found.groupId, cgsnapshotId, snapshotIds }),
-      finish: () => this.showCgSnapshot(cgsnapshotId),
+      finish: (written) => this.cgSnapshotViewAfter(cgsnapshotId, [...(known.snapshots?.values() ?? [])], written),
     });
   }
 
@@ -622,11 +661,11 @@ export class Host extends EventEmitter<HostEvents> {
       // Likewise the result a successful call returns is read in the transaction that wrote it;
       // a failure to read it must not undo the outcome, so it is caught here and thrown after.
       view = await this.commit(() => {
-        this.store.applyWrites(result.writes);
+        const at = this.store.applyWrites(result.writes);
         this.store.closeJournal(operationId, result.ruleId);
         if (!result.ok) return undefined;
         try {
-          return { value: plan.finish() };
+          return { value: plan.finish({ writes: result.writes, at }) };
         } catch (error) {
           return { error };
         }

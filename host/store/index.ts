@@ -1,5 +1,6 @@
 // The store layer's public surface: the Store interface and its SQLite implementation.
 export { openSqliteStore, type OpenSqliteStoreOptions } from "./sqlite-store.js";
+export { rowAfterWrite, rowsAfterWrites } from "./written-rows.js";
 export {
   StatusConflictError,
   type Durability,

@@ -180,6 +180,8 @@ class SqliteStoreImpl implements SqliteStore {
     snapshot: Statement<[string], SnapshotTuple>;
   };
   private readonly statusOf: Record<EntityKind, Statement<[string], { status: string; deleted_at: string | null }>>;
+  /** Row counts matching the listings of the same name (pluck mode: the number itself). */
+  private readonly counts: { volumesOfGroup: Listing<number>; snapshotsOf: Listing<number> };
   private readonly list: {
     groups: Listing<GroupTuple>;
     volumes: Listing<VolumeTuple>;
@@ -210,7 +212,7 @@ class SqliteStoreImpl implements SqliteStore {
   // Batch writers wrapped once: better-sqlite3 turns a nested call into a savepoint, so a batch
   // that conflicts half-way is undone even when the caller's transaction catches the error.
   private readonly moveTx: Database.Transaction<(move: StatusMove) => string>;
-  private readonly writeTx: Database.Transaction<(writes: readonly RowWrite[]) => void>;
+  private readonly writeTx: Database.Transaction<(writes: readonly RowWrite[]) => string>;
   private readonly insertSnapshotsTx: Database.Transaction<(rows: readonly NewSnapshot[]) => void>;
   private readonly lastErrorTx: Database.Transaction<(kind: EntityKind, ids: readonly string[], error: LastError) => void>;
   // transaction(fn) runs fn through this one wrapper: db.transaction() builds four wrapper
@@ -249,6 +251,11 @@ class SqliteStoreImpl implements SqliteStore {
       cgsnapshotsOfGroup: listing<CgSnapshotTuple>("cgsnapshot", "group_id = ?"),
       snapshotsOf: listing<SnapshotTuple>("snapshot", "cgsnapshot_id = ?", "position"),
     };
+    const counting = (kind: EntityKind, where: string): Listing<number> => {
+      const from = `SELECT count(*) FROM ${TABLES[kind]} WHERE ${where}`;
+      return { live: db.prepare<unknown[], number>(`${from} AND deleted_at IS NULL`).pluck(true), all: db.prepare<unknown[], number>(from).pluck(true) };
+    };
+    this.counts = { volumesOfGroup: counting("volume", "group_id = ?"), snapshotsOf: counting("snapshot", "cgsnapshot_id = ?") };
 
     this.insert = {
       group: db.prepare(
@@ -405,6 +412,11 @@ class SqliteStoreImpl implements SqliteStore {
     return decodeEach(pick(this.list.volumes, filter).iterate(), toVolume);
   }
 
+  /** How many rows listVolumes would return for a group (the group's index, no row read). */
+  countVolumes(filter: ListFilter & { groupId: string }): number {
+    return pick(this.counts.volumesOfGroup, filter).get(filter.groupId)!;
+  }
+
   /** The cgsnapshot with `id`, soft-deleted included. */
   getCgSnapshot(id: string): CgSnapshotRow | undefined {
     const raw = this.get.cgsnapshot.get(id);
@@ -448,6 +460,11 @@ class SqliteStoreImpl implements SqliteStore {
   /** Snapshots of one cgsnapshot, in insertion order. */
   listSnapshots(cgsnapshotId: string, filter?: ListFilter): SnapshotRow[] {
     return decodeEach(pick(this.list.snapshotsOf, filter).iterate(cgsnapshotId), toSnapshot);
+  }
+
+  /** How many rows listSnapshots would return. */
+  countSnapshots(cgsnapshotId: string, filter?: ListFilter): number {
+    return pick(this.counts.snapshotsOf, filter).get(cgsnapshotId)!;
   }
 
   /** Inserts a group with empty metadata and no provider fields. */
@@ -496,8 +513,8 @@ class SqliteStoreImpl implements SqliteStore {
   }
 
   /** Applies the rules' writes, each compare-and-set; throws StatusConflictError on a mismatch. */
-  applyWrites(writes: readonly RowWrite[]): void {
-    this.writeTx.immediate(writes);
+  applyWrites(writes: readonly RowWrite[]): string {
+    return this.writeTx.immediate(writes);
   }
 
   /** Records `error` as the last error of the named rows without touching their status. */
@@ -586,7 +603,7 @@ class SqliteStoreImpl implements SqliteStore {
     return now;
   }
 
-  private writeNow(writes: readonly RowWrite[]): void {
+  private writeNow(writes: readonly RowWrite[]): string {
     const now = timestamp();
     // Writes that change the same columns to the same values (a delete's hundred thousand
     // "deleted" volumes) run as one set-based UPDATE; the rest row by row, in order.
@@ -625,6 +642,7 @@ class SqliteStoreImpl implements SqliteStore {
         this.conflict(write.kind, write.id, write.expect);
       }
     }
+    return now;
   }
 
   private insertSnapshotsNow(rows: readonly NewSnapshot[]): void {

@@ -70,23 +70,30 @@ export interface Store {
   /** Rows by id, in the order asked, soft-deleted included; undefined where an id does not exist. */
   getVolumes(ids: readonly string[]): Array<VolumeRow | undefined>;
   listVolumes(filter?: ListFilter & { groupId?: string }): VolumeRow[];
+  /** How many rows listVolumes would return for a group, without reading them. */
+  countVolumes(filter: ListFilter & { groupId: string }): number;
   getCgSnapshot(id: string): CgSnapshotRow | undefined;
   listCgSnapshots(filter?: ListFilter & { groupId?: string }): CgSnapshotRow[];
   getSnapshot(id: string): SnapshotRow | undefined;
   getSnapshots(ids: readonly string[]): Array<SnapshotRow | undefined>;
   /** Snapshots of one cgsnapshot, in insertion order. */
   listSnapshots(cgsnapshotId: string, filter?: ListFilter): SnapshotRow[];
+  /** How many rows listSnapshots would return, without reading them. */
+  countSnapshots(cgsnapshotId: string, filter?: ListFilter): number;
 
   insertGroup(row: NewGroup): void;
   insertVolume(row: NewVolume): void;
   insertCgSnapshot(row: NewCgSnapshot): void;
   insertSnapshots(rows: readonly NewSnapshot[]): void;
 
-  /** Compare-and-set status move; throws StatusConflictError when any row does not match. */
-  /** Returns the `updatedAt` it stamped on the moved rows. */
+  /** Compare-and-set status move; throws StatusConflictError when any row does not match. Returns the `updatedAt` it stamped. */
   moveStatus(move: StatusMove): string;
-  /** Applies the rules' writes, each compare-and-set; throws StatusConflictError on a mismatch. */
-  applyWrites(writes: readonly RowWrite[]): void;
+  /**
+   * Applies the rules' writes, each compare-and-set; throws StatusConflictError on a mismatch.
+   * Returns the timestamp it stamped (`updatedAt`, and `deletedAt` of soft deletes): each row is
+   * then what rowAfterWrite (written-rows.ts) computes.
+   */
+  applyWrites(writes: readonly RowWrite[]): string;
   /** Records `error` as the last error of the named rows without touching their status. */
   recordLastError(kind: EntityKind, ids: readonly string[], error: LastError): void;
   /** Sets a volume's status between `available` and `in-use` (attach/detach by the volume service). */
