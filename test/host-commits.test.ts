@@ -2,6 +2,7 @@
 // in the store's group commit when others are in flight too. Either way every operation's
 // statuses and journal entry land, which is what is asserted; the spies only show the path taken.
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { pino } from "pino";
 import { startHarness, type Harness } from "./support/host-harness.js";
 
 let h: Harness;
@@ -48,5 +49,37 @@ describe("committing an operation", () => {
     expect(results.map((r) => r.status)).toEqual(["rejected", "rejected"]);
     await expect(h.host.deleteGroup(missing)).rejects.toMatchObject({ code: "NOT_FOUND" });
     expect(h.fingerprint()).toBe(before);
+  });
+});
+
+describe("what an operation tells its logger and listeners", () => {
+  it("logs one line at info with the operation's ids, and emits its events to listeners", async () => {
+    const lines: string[] = [];
+    const logged = await startHarness({ logger: pino({ level: "info" }, { write: (line: string) => lines.push(line) }) });
+    try {
+      const operations: unknown[] = [];
+      const calls: unknown[] = [];
+      logged.host.on("operation", (event) => operations.push(event));
+      logged.host.on("plugin-call", (event) => calls.push(event));
+      const group = await logged.host.createGroup({ name: "told", volumeTypes: ["gold"] }, { requestId: "req-told" });
+      const succeeded = lines.map((line) => JSON.parse(line) as Record<string, unknown>).filter((line) => line.msg === "operation succeeded");
+      expect(succeeded).toHaveLength(1);
+      expect(succeeded[0]).toMatchObject({ operation: "create_group", groupId: group.id, requestId: "req-told", ruleId: "R1.4", operationId: expect.any(String) });
+      expect(operations).toMatchObject([{ kind: "create_group", groupId: group.id, requestId: "req-told", ok: true, ruleId: "R1.4" }]);
+      expect(calls).toMatchObject([{ kind: "create_group", method: "CreateConsistencyGroup", grpcCode: 0 }]);
+    } finally {
+      await logged.close();
+    }
+  });
+
+  it("at warn, an operation that succeeds logs nothing", async () => {
+    const lines: string[] = [];
+    const quiet = await startHarness({ logger: pino({ level: "warn" }, { write: (line: string) => lines.push(line) }) });
+    try {
+      await quiet.host.createGroup({ name: "quiet", volumeTypes: ["gold"] });
+      expect(lines.filter((line) => line.includes("operation"))).toEqual([]);
+    } finally {
+      await quiet.close();
+    }
   });
 });

@@ -631,7 +631,10 @@ export class Host extends EventEmitter<HostEvents> {
       projectId: plan.caller?.projectId ?? this.defaultProjectId,
       userId: plan.caller?.userId ?? "",
     };
-    const log = this.log.child({ operation: plan.kind, operationId, requestId: who.requestId, groupId: plan.groupId });
+    // Built on first use: a child logger costs an object and a string of its bindings, and most
+    // operations log one line at info, or nothing.
+    let child: Logger | undefined;
+    const log = (): Logger => (child ??= this.log.child({ operation: plan.kind, operationId, requestId: who.requestId, groupId: plan.groupId }));
     let prepared: PreparedCall<K>;
     try {
       // One transaction checks, journals, writes the transitional statuses and builds the
@@ -672,12 +675,13 @@ export class Host extends EventEmitter<HostEvents> {
       });
     } catch (error) {
       // Another host moved a row under us: the journal stays open so recovery settles it.
-      log.error({ err: error }, "could not apply the outcome");
+      log().error({ err: error }, "could not apply the outcome");
       throw HostError.from(error);
     }
     const ms = Math.round(performance.now() - started);
-    for (const warning of result.warnings) log.warn({ ruleId: result.ruleId }, warning);
-    this.emit("operation", {
+    for (const warning of result.warnings) log().warn({ ruleId: result.ruleId }, warning);
+    // The event's payload is built only for listeners (the metrics of `cghost serve`, embedders).
+    if (this.listenerCount("operation") > 0) this.emit("operation", {
       kind: plan.kind,
       operationId,
       requestId: who.requestId,
@@ -697,12 +701,12 @@ export class Host extends EventEmitter<HostEvents> {
         ...(result.failure?.grpcCode === undefined ? {} : { grpcCode: result.failure.grpcCode }),
         written: result.writes.map(writtenStatus),
       };
-      log.warn({ ruleId: result.ruleId, cause: failure.cause, ms }, "operation failed");
+      log().warn({ ruleId: result.ruleId, cause: failure.cause, ms }, "operation failed");
       throw new HostError("OPERATION_FAILED", `${plan.kind} ${operationId} failed (${result.ruleId}): ${result.failure?.message ?? "driver failure"}`, {
         failure,
       });
     }
-    log.info({ ruleId: result.ruleId, ms }, "operation succeeded");
+    if (this.log.isLevelEnabled("info")) log().info({ ruleId: result.ruleId, ms }, "operation succeeded");
     if (view === undefined || "error" in view) throw HostError.from(view?.error ?? new Error("the result of a successful operation was not read"));
     return view.value;
   }
@@ -715,7 +719,7 @@ export class Host extends EventEmitter<HostEvents> {
     const started = performance.now();
     try {
       const outcome = await this.plugin.call(kind, request, { deadlineMs: this.deadlines[kind], requestId });
-      this.emit("plugin-call", {
+      if (this.listenerCount("plugin-call") > 0) this.emit("plugin-call", {
         kind,
         method: RPC_BY_KIND[kind].method,
         grpcCode: outcome.kind === "returned" ? 0 : outcome.failure.grpcCode,

@@ -92,7 +92,10 @@ export class PluginConnection implements PluginClient {
   send<K extends OperationKind>(kind: K, request: RequestByKind[K], options: CallOptions): Promise<ClassifiedOutcome<ResponseByKind[K]>> {
     const { method } = RPC_BY_KIND[kind];
     const context = { maxMessageBytes: this.parts.maxMessageBytes, method, deadlineMs: options.deadlineMs };
-    const log = this.parts.logger.child({ method, ...(options.requestId === undefined ? {} : { requestId: options.requestId }) });
+    // Per call, a child logger (an object and a string of bindings) only when its lines are kept.
+    const log = this.parts.logger.isLevelEnabled("debug")
+      ? this.parts.logger.child({ method, ...(options.requestId === undefined ? {} : { requestId: options.requestId }) })
+      : undefined;
     if (this.closing) {
       const classified = classifyFailure(new Error("the plugin client was closed; open a new one"), context);
       return Promise.resolve({ kind: "raised", ...classified });
@@ -105,12 +108,12 @@ export class PluginConnection implements PluginClient {
       const settle = (error: ServiceError | Error | null, response: ResponseByKind[K] | undefined): void => {
         const ms = Math.round(performance.now() - started);
         if (error === null && response !== undefined) {
-          log.debug({ ms }, "driver call returned");
+          log?.debug({ ms }, "driver call returned");
           resolve({ kind: "returned", response });
           return;
         }
         const classified = classifyFailure(error ?? new Error("grpc-js reported neither an answer nor an error"), context);
-        log.debug({ ms, code: classified.failure.code, grpcCode: classified.failure.grpcCode, class: classified.class }, "driver call raised");
+        log?.debug({ ms, code: classified.failure.code, grpcCode: classified.failure.grpcCode, class: classified.class }, "driver call raised");
         resolve({ kind: "raised", failure: classified.failure, class: classified.class });
       };
       try {

@@ -5,6 +5,7 @@ import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFil
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
+import type { Logger } from "pino";
 import { createHost, type Host } from "../../host/index.js";
 import { launchPlugin } from "../../host/plugin/index.js";
 import { openSqliteStore, type Store } from "../../host/store/index.js";
@@ -44,7 +45,7 @@ export interface Harness {
 }
 
 /** Starts the scripted driver, opens a store in a temporary directory and builds a host around them. */
-export async function startHarness(options: { script?: Script; deadlinesMs?: Record<string, number> } = {}): Promise<Harness> {
+export async function startHarness(options: { script?: Script; deadlinesMs?: Record<string, number>; logger?: Logger } = {}): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), "cghost-test-"));
   const scriptPath = join(dir, "script.json");
   const callsPath = join(dir, "calls.jsonl");
@@ -59,7 +60,7 @@ export async function startHarness(options: { script?: Script; deadlinesMs?: Rec
       args: [SCRIPTED_DRIVER],
       env: { CGHOST_SCRIPT: scriptPath, CGHOST_CALLS: callsPath },
     });
-    host = createHost({ store, plugin, ...(options.deadlinesMs ? { deadlinesMs: options.deadlinesMs } : {}) });
+    host = createHost({ store, plugin, ...(options.deadlinesMs ? { deadlinesMs: options.deadlinesMs } : {}), ...(options.logger ? { logger: options.logger } : {}) });
   } catch (error) {
     store.close();
     rmSync(dir, { recursive: true, force: true });
