@@ -13,7 +13,14 @@ export interface ThroughputPlan {
   concurrencies: readonly number[];
   repeats: number;
   durationMs: number;
+  /** Before each point, each side runs untimed for this long. */
   warmupMs: number;
+  /**
+   * Once per session, before the first point, each side runs this long (at the first concurrency):
+   * the plugin process is new in every repeat, and the first side measured in it was ~40 % slower
+   * than the same side measured later with only warmupMs before it.
+   */
+  sessionWarmupMs: number;
 }
 
 /** The host's unit: create an empty group, then delete it (two driver calls, on a group no other caller touches). */
@@ -33,6 +40,9 @@ export async function runThroughput(plan: ThroughputPlan): Promise<{ rows: Throu
     await withTempDir("throughput", async (dir) => {
       const session = await openSession(dir, { durability: "normal" });
       try {
+        const first = plan.concurrencies[0] ?? 1;
+        await measureThroughput(baselineUnit(session.baseline, { emptyGroup: true }), first, plan.sessionWarmupMs, 0);
+        await measureThroughput(hostUnit(session.host), first, plan.sessionWarmupMs, 0);
         for (const concurrency of plan.concurrencies) {
           const runBaseline = async (): Promise<void> => {
             baseline.get(concurrency)!.push(await measureThroughput(baselineUnit(session.baseline, { emptyGroup: true }), concurrency, plan.durationMs, plan.warmupMs));
