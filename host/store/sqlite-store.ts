@@ -609,18 +609,21 @@ class SqliteStoreImpl implements SqliteStore {
     // "deleted" volumes) run as one set-based UPDATE; the rest row by row, in order.
     const batches = new Map<string, { first: RowWrite; ids: string[] }>();
     const keys: string[] = [];
-    const seen = new Set<string>();
+    const seen: Record<EntityKind, Set<string>> = { group: new Set(), volume: new Set(), cgsnapshot: new Set(), snapshot: new Set() };
     let repeated = false;
+    let previous: { write: RowWrite; key: string } | undefined;
     for (const write of writes) {
-      checkStatus(write.kind, `write of '${write.id}'`, write.status);
+      if (!STATUSES[write.kind].has(write.status)) checkStatus(write.kind, `write of '${write.id}'`, write.status);
       if (write.expect.length === 0) throw new RangeError(`write of ${write.kind} ${write.id} names no expected status`);
       if (write.kind !== "volume" && write.groupId !== undefined) {
         throw new RangeError(`write of ${write.kind} ${write.id} sets groupId '${String(write.groupId)}'; only volumes change group`);
       }
-      const rowKey = `${write.kind}:${write.id}`;
-      if (seen.has(rowKey)) repeated = true;
-      seen.add(rowKey);
-      const key = batchKey(write);
+      const seenOfKind = seen[write.kind];
+      if (seenOfKind.has(write.id)) repeated = true;
+      seenOfKind.add(write.id);
+      // A large answer's writes come in runs of one shape: reuse the key instead of building it again.
+      const key = previous !== undefined && sameShape(previous.write, write) ? previous.key : batchKey(write);
+      previous = { write, key };
       keys.push(key);
       const batch = batches.get(key);
       if (batch) batch.ids.push(write.id);
@@ -748,6 +751,22 @@ function batchKey(write: RowWrite): string {
   // The usual write of a large answer changes only the status: no JSON needed for its key.
   if (write.provider === undefined && write.lastError === undefined) return head;
   return `${head} ${JSON.stringify([write.provider ?? null, write.lastError ?? null])}`;
+}
+
+/** Whether two writes have one batch key: only status changes, the same ones (no provider fields or error to compare). */
+function sameShape(a: RowWrite, b: RowWrite): boolean {
+  return (
+    a.kind === b.kind &&
+    a.status === b.status &&
+    a.softDelete === b.softDelete &&
+    a.groupId === b.groupId &&
+    a.provider === undefined &&
+    b.provider === undefined &&
+    a.lastError === undefined &&
+    b.lastError === undefined &&
+    a.expect.length === b.expect.length &&
+    a.expect.every((status, i) => status === b.expect[i])
+  );
 }
 
 function placeholders(count: number): string {
