@@ -358,6 +358,22 @@ describe("applyWrites", () => {
     expect(before).toHaveLength(40);
   });
 
+  it("writes of two shapes interleaved, each shape 32 or more, land each with its own values", () => {
+    const store = open();
+    addGroup(store, "g1");
+    const ids = Array.from({ length: 70 }, (_, i) => `v${String(i).padStart(2, "0")}`);
+    for (const id of ids) addVolume(store, id, { status: "deleting", groupId: "g1" });
+    const writes: RowWrite[] = ids.map((id, i) =>
+      i % 2 === 0
+        ? { kind: "volume", id, expect: ["deleting"], status: "deleted", softDelete: true }
+        : { kind: "volume", id, expect: ["deleting"], status: "error_deleting" },
+    );
+    const at = store.applyWrites(writes);
+    ids.forEach((id, i) =>
+      expect(store.getVolume(id)).toMatchObject(i % 2 === 0 ? { status: "deleted", deletedAt: at } : { status: "error_deleting", deletedAt: null, updatedAt: at }),
+    );
+  });
+
   it("a batch where one write conflicts commits none of it", () => {
     const store = open();
     addGroup(store, "g1", "creating");

@@ -611,7 +611,8 @@ class SqliteStoreImpl implements SqliteStore {
     const keys: string[] = [];
     const seen: Record<EntityKind, Set<string>> = { group: new Set(), volume: new Set(), cgsnapshot: new Set(), snapshot: new Set() };
     let repeated = false;
-    let previous: { write: RowWrite; key: string } | undefined;
+    let previousWrite: RowWrite | undefined;
+    let previousKey = "";
     for (const write of writes) {
       if (!STATUSES[write.kind].has(write.status)) checkStatus(write.kind, `write of '${write.id}'`, write.status);
       if (write.expect.length === 0) throw new RangeError(`write of ${write.kind} ${write.id} names no expected status`);
@@ -622,8 +623,9 @@ class SqliteStoreImpl implements SqliteStore {
       if (seenOfKind.has(write.id)) repeated = true;
       seenOfKind.add(write.id);
       // A large answer's writes come in runs of one shape: reuse the key instead of building it again.
-      const key = previous !== undefined && sameShape(previous.write, write) ? previous.key : batchKey(write);
-      previous = { write, key };
+      const key = previousWrite !== undefined && sameShape(previousWrite, write) ? previousKey : batchKey(write);
+      previousWrite = write;
+      previousKey = key;
       keys.push(key);
       const batch = batches.get(key);
       if (batch) batch.ids.push(write.id);
