@@ -215,6 +215,20 @@ describe("moveStatus is compare-and-set", () => {
     expect(store.getVolume("v1")?.status).toBe("available");
   });
 
+  it("a one-row move or write (no savepoint of its own) that conflicts inside a caller's transaction changes nothing", () => {
+    const store = open();
+    addGroup(store, "g1");
+    addVolume(store, "v1", { status: "error" });
+    const before = store.getVolume("v1");
+    store.transaction(() => {
+      store.moveStatus({ kind: "group", ids: ["g1"], from: ["available"], to: "updating" });
+      expect(() => store.moveStatus({ kind: "volume", ids: ["v1"], from: ["available"], to: "deleting" })).toThrow(StatusConflictError);
+      expect(() => store.applyWrites([{ kind: "volume", id: "v1", expect: ["available"], status: "deleted", softDelete: true }])).toThrow(StatusConflictError);
+    });
+    expect(store.getGroup("g1")?.status).toBe("updating");
+    expect(store.getVolume("v1")).toEqual(before);
+  });
+
   it("a move of many rows (one set-based UPDATE) names the row that conflicts and moves none", () => {
     const store = open();
     const ids = Array.from({ length: 40 }, (_, i) => `v${i}`);

@@ -509,12 +509,13 @@ class SqliteStoreImpl implements SqliteStore {
 
   /** Compare-and-set status move; throws StatusConflictError when any row does not match. */
   moveStatus(move: StatusMove): string {
-    return this.moveTx.immediate(move);
+    // One row is one UPDATE, all or nothing by itself: the savepoint is for batches that can fail half-way.
+    return move.ids.length <= 1 ? this.moveNow(move) : this.moveTx.immediate(move);
   }
 
   /** Applies the rules' writes, each compare-and-set; throws StatusConflictError on a mismatch. */
   applyWrites(writes: readonly RowWrite[]): string {
-    return this.writeTx.immediate(writes);
+    return writes.length <= 1 ? this.writeNow(writes) : this.writeTx.immediate(writes);
   }
 
   /** Records `error` as the last error of the named rows without touching their status. */
