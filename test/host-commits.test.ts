@@ -52,6 +52,23 @@ describe("committing an operation", () => {
   });
 });
 
+describe("what an operation reads back", () => {
+  it("create and delete return what a fresh read returns, reading the group row once between them", async () => {
+    h.script({
+      create_group: { respond: { modelUpdate: { providerLocation: "pool-1", metadata: { tier: "gold" } } } },
+      delete_group: { respond: { modelUpdate: { providerId: "gone-1" } } },
+    });
+    const reads = vi.spyOn(h.store, "getGroup");
+    const created = await h.host.createGroup({ name: "read-back", volumeTypes: ["gold"] });
+    expect(created).toEqual(h.store.getGroup(created.id));
+    const deleted = await h.host.deleteGroup(created.id);
+    expect(deleted).toEqual(h.host.showGroup(created.id));
+    expect(deleted.group).toMatchObject({ status: "deleted", providerLocation: "pool-1", providerId: "gone-1", metadata: { tier: "gold" } });
+    // The delete's check reads it; the request and both results come from the rows already held.
+    expect(reads.mock.calls.length - 2).toBe(1);
+  });
+});
+
 describe("what an operation tells its logger and listeners", () => {
   it("logs one line at info with the operation's ids, and emits its events to listeners", async () => {
     const lines: string[] = [];

@@ -582,6 +582,23 @@ describe("rowAfterWrite: the row applyWrites leaves, computed without reading it
   });
 });
 
+describe("insertGroup", () => {
+  it("returns the row as stored", () => {
+    const store = open();
+    const returned = store.insertGroup({
+      id: "g1",
+      name: "n",
+      description: "d",
+      projectId: "p1",
+      volumeTypes: ["gold", "silver"],
+      status: "creating",
+      sourceCgsnapshotId: null,
+      sourceGroupId: "g0",
+    });
+    expect(returned).toEqual(store.getGroup("g1"));
+  });
+});
+
 describe("counts", () => {
   it("countVolumes and countSnapshots count what the listings of the same filter return", () => {
     const store = open();

@@ -15,7 +15,7 @@ import type {
 import type { PluginClient } from "../plugin/plugin-client.js";
 import type { DriverOutcome } from "../rules/outcome.js";
 import type { ListFilter, Store } from "../store/store.js";
-import { rowsAfterWrites } from "../store/written-rows.js";
+import { rowAfterWrite, rowsAfterWrites } from "../store/written-rows.js";
 import {
   checkCgSnapshotSource,
   checkCreateCgSnapshot,
@@ -179,6 +179,12 @@ function childrenAfter<R extends VolumeRow | SnapshotRow>(
   return count(parentDeleted) === listed.length ? listed : undefined;
 }
 
+/** The group row after the one write the outcome made to it; undefined when it made none or several. */
+function groupAfterItsWrite(group: GroupRow, written: Written): GroupRow | undefined {
+  const writes = written.writes.filter((write) => write.kind === "group" && write.id === group.id);
+  return writes.length === 1 ? rowAfterWrite(group, writes[0]!, written.at) : undefined;
+}
+
 /** Creates the embeddable host around a store and a connected plugin. */
 export function createHost(options: HostOptions): Host {
   return new Host(options);
@@ -305,13 +311,13 @@ export class Host extends EventEmitter<HostEvents> {
   }
 
   /**
-   * showGroup after an operation that wrote each of `volumes` (the group's volumes as its check
-   * read them, after begin): the volumes are built from those rows and the writes, not read a
-   * second time (a 100,000-volume delete saves ~0.35 s). The group row is read; so is everything
-   * when the group holds a volume the operation did not write.
+   * showGroup after an operation that wrote the group and each of `volumes` (the rows its check
+   * read, as begin left them): built from those rows and the writes, not read a second time (a
+   * 100,000-volume delete saves ~0.35 s); read when the group holds a volume it did not write.
    */
-  private groupViewAfter(groupId: string, volumes: readonly VolumeRow[], written: Written): GroupView {
-    const group = this.store.getGroup(groupId);
+  private groupViewAfter(known: GroupRow, volumes: readonly VolumeRow[], written: Written): GroupView {
+    const groupId = known.id;
+    const group = groupAfterItsWrite(known, written);
     const after =
       group &&
       childrenAfter("volume", volumes, written, group.deletedAt !== null, (v) => v.groupId === groupId, (includeDeleted) =>
@@ -341,16 +347,19 @@ export class Host extends EventEmitter<HostEvents> {
     const spec = parseCreateGroup(input);
     const id = randomUUID();
     const projectId = caller?.projectId ?? this.defaultProjectId;
+    let inserted: GroupRow | undefined;
     return this.execute<"create_group", GroupRow>({
       kind: "create_group",
       lockKeys: [id],
       groupId: id,
       caller,
       check: () => undefined,
-      begin: () =>
-        this.store.insertGroup({ id, ...spec, projectId, status: "creating", sourceCgsnapshotId: null, sourceGroupId: null }),
+      begin: () => {
+        inserted = this.store.insertGroup({ id, ...spec, projectId, status: "creating", sourceCgsnapshotId: null, sourceGroupId: null });
+      },
+      known: () => (inserted === undefined ? {} : { groups: new Map([[id, inserted]]) }),
       subject: () => ({ groupId: id }),
-      finish: () => this.mustGroup(id),
+      finish: (written) => (inserted && groupAfterItsWrite(inserted, written)) ?? this.mustGroup(id),
     });
   }
 
@@ -465,6 +474,7 @@ export class Host extends EventEmitter<HostEvents> {
   /** Deletes a group and, when asked, its volumes (RULES.md section 3). */
   async deleteGroup(groupId: string, options: { deleteVolumes?: boolean } = {}, caller?: Caller): Promise<GroupView> {
     checkId("group", groupId);
+    let group: GroupRow | undefined;
     let volumes: VolumeRow[] = [];
     let volumeIds: string[] = [];
     let known: KnownRows = {};
@@ -474,24 +484,26 @@ export class Host extends EventEmitter<HostEvents> {
       groupId,
       caller,
       check: () => {
-        const group = liveGroup(this.store, groupId);
+        group = liveGroup(this.store, groupId);
         volumes = this.store.listVolumes({ groupId });
         checkDeleteGroup(this.store, group, volumes, options.deleteVolumes === true);
         volumeIds = volumes.map((v) => v.id);
       },
       begin: () => {
-        this.store.moveStatus({ kind: "group", ids: [groupId], from: ["available", "error"], to: "deleting" });
+        const movedAt = this.store.moveStatus({ kind: "group", ids: [groupId], from: ["available", "error"], to: "deleting" });
         const at = this.store.moveStatus({ kind: "volume", ids: volumeIds, from: ["available", "error", "error_deleting"], to: "deleting" });
-        // The rows the check read, moved in place (they are this operation's alone): no 100,000 copies.
+        // The rows the check read, moved in place (they are this operation's alone): no copies of 100,000.
+        group!.status = "deleting";
+        group!.updatedAt = movedAt;
         for (const v of volumes) {
           v.status = "deleting";
           v.updatedAt = at;
         }
-        known = { volumes: new Map(volumes.map((v) => [v.id, v])) };
+        known = { groups: new Map([[groupId, group!]]), volumes: new Map(volumes.map((v) => [v.id, v])) };
       },
       known: () => known,
       subject: () => ({ groupId, volumeIds, deleteVolumes: options.deleteVolumes === true }),
-      finish: (written) => this.groupViewAfter(groupId, [...(known.volumes?.values() ?? [])], written),
+      finish: (written) => this.groupViewAfter(group!, volumes, written),
     });
   }
 

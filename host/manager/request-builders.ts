@@ -134,6 +134,8 @@ export function operationLockKeys<K extends OperationKind>(store: Store, kind: K
  * compare-and-set): the request is built from these instead of reading 100,000 rows again.
  */
 export interface KnownRows {
+  /** The group row, inserted or moved by begin(): one primary-key read less per operation. */
+  groups?: ReadonlyMap<string, GroupRow>;
   volumes?: ReadonlyMap<string, VolumeRow>;
   snapshots?: ReadonlyMap<string, SnapshotRow>;
 }
@@ -251,7 +253,7 @@ class Rows {
   ) {}
 
   group(id: string): GroupRow {
-    return this.must("group", id, this.store.getGroup(id));
+    return this.must("group", id, this.known.groups?.get(id) ?? this.store.getGroup(id));
   }
 
   volume(id: string): VolumeRow {

@@ -468,7 +468,7 @@ class SqliteStoreImpl implements SqliteStore {
   }
 
   /** Inserts a group with empty metadata and no provider fields. */
-  insertGroup(row: NewGroup): void {
+  insertGroup(row: NewGroup): GroupRow {
     const now = timestamp();
     naming("group", row.id, () =>
       this.insert.group.run(
@@ -484,6 +484,24 @@ class SqliteStoreImpl implements SqliteStore {
         now,
       ),
     );
+    // The columns the INSERT leaves to their defaults, as toGroup reads them back.
+    return {
+      id: row.id,
+      status: row.status,
+      projectId: row.projectId,
+      providerLocation: null,
+      providerId: null,
+      metadata: {},
+      createdAt: now,
+      updatedAt: now,
+      deletedAt: null,
+      lastError: null,
+      name: row.name,
+      description: row.description,
+      volumeTypes: [...row.volumeTypes],
+      sourceCgsnapshotId: row.sourceCgsnapshotId,
+      sourceGroupId: row.sourceGroupId,
+    };
   }
 
   /** Inserts a volume with empty metadata and no provider fields. */

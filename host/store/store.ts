@@ -81,7 +81,8 @@ export interface Store {
   /** How many rows listSnapshots would return, without reading them. */
   countSnapshots(cgsnapshotId: string, filter?: ListFilter): number;
 
-  insertGroup(row: NewGroup): void;
+  /** Inserts a group; returns the row as stored (what getGroup would return now). */
+  insertGroup(row: NewGroup): GroupRow;
   insertVolume(row: NewVolume): void;
   insertCgSnapshot(row: NewCgSnapshot): void;
   insertSnapshots(rows: readonly NewSnapshot[]): void;
