@@ -33,7 +33,7 @@ export async function startServer(config: ServeConfig, logger: Logger): Promise<
   const socket = config.api.address.startsWith("unix:") ? config.api.address.slice("unix:".length) : undefined;
   if (socket) await clearStaleSocket(socket);
 
-  const store = openSqliteStore({ path: config.store.path, durability: config.store.durability });
+  const store = openSqliteStore({ path: config.store.path, durability: config.store.durability, checkpoints: "background" });
   let plugin: PluginSupervisor;
   try {
     const target = config.plugin.target;

@@ -23,6 +23,8 @@ export interface OpenHostOptions {
   storePath: string;
   /** `normal` (default) survives a process crash; `full` also survives power loss, at an fsync per commit. */
   durability?: Durability;
+  /** Who checkpoints the store's write-ahead log (see OpenSqliteStoreOptions.checkpoints); default `background`. */
+  checkpoints?: "inline" | "background";
   plugin: PluginTarget;
   deadlinesMs?: Partial<Record<OperationKind, number>>;
   logger?: Logger;
@@ -41,7 +43,11 @@ export interface OpenHostOptions {
 
 /** Opens the store, launches or connects to the plugin, recovers interrupted operations, and returns a ready host; cleans up on failure. */
 export async function openHost(options: OpenHostOptions): Promise<Host> {
-  const store = openSqliteStore({ path: options.storePath, durability: options.durability ?? "normal" });
+  const store = openSqliteStore({
+    path: options.storePath,
+    durability: options.durability ?? "normal",
+    checkpoints: options.checkpoints ?? "background",
+  });
   let plugin: PluginClient;
   try {
     plugin =
