@@ -41,11 +41,20 @@ export async function openBaselineClient(address: string): Promise<BaselineClien
   };
 }
 
-/** The baseline's latency cycle: each operation's sample request once, requests built before the clock starts. */
-export function baselineCycle(client: BaselineClient, operations: readonly BenchOperation[]): Cycle {
+/**
+ * The baseline's latency cycle: each operation's sample request once, requests built before the
+ * clock starts. With `busyUsBefore`, the client first keeps its thread busy that long before each
+ * call, off the clock: the host does its transactions there, and this measures what such a gap
+ * alone does to a bare round trip (the plugin's process has gone idle by the time the call comes).
+ */
+export function baselineCycle(client: BaselineClient, operations: readonly BenchOperation[], options: { busyUsBefore?: number } = {}): Cycle {
+  const busyMs = (options.busyUsBefore ?? 0) / 1000;
   return async (time) => {
     const requests = sampleRequests();
-    for (const op of operations) await time(op, () => client.call(op, requests[op]));
+    for (const op of operations) {
+      if (busyMs > 0) for (const until = performance.now() + busyMs; performance.now() < until; );
+      await time(op, () => client.call(op, requests[op]));
+    }
   };
 }
 

@@ -9,7 +9,7 @@ import type { BenchOperation } from "./sample-requests.js";
 import { openSession } from "./session.js";
 import { latencyPercentiles, ratio, summarize } from "./stats.js";
 import { withTempDir } from "./temp-dir.js";
-import { type Cycle, type LatencyPlan, type LatencyRecord, measureLatencySides } from "./workload.js";
+import { type Cycle, GAP_BUSY_US, type LatencyPlan, type LatencyRecord, measureLatencySides } from "./workload.js";
 
 const SNAPSHOT_OPERATIONS: readonly BenchOperation[] = ["create_cgsnapshot", "create_group_from_source", "delete_cgsnapshot"];
 
@@ -37,33 +37,36 @@ export function hostCycle(host: Host, operations: readonly BenchOperation[]): Cy
 }
 
 /**
- * Per repeat: one fresh plugin, store and host, and a bare server; the baseline, the host and the
- * bare-server round trip run in blocks taken in turn.
+ * Per repeat: one fresh plugin, store and host; the baseline and the host, and with
+ * `referenceSides` the baseline after a busy gap and the round trip to a bare grpc-js server,
+ * run in blocks taken in turn.
  */
 export async function runLatency(options: {
   durability: DurabilityName;
   repeats: number;
   plan: LatencyPlan;
-  /** Also time the bare grpc-js server (a third side; off in the quick run). */
-  bareServer: boolean;
+  /** Also time the reference sides (off in the quick run). */
+  referenceSides: boolean;
 }): Promise<LatencyRow[]> {
-  const runs: Array<{ baseline: LatencyRecord; host: LatencyRecord; bare: LatencyRecord | undefined }> = [];
+  const runs: Array<{ baseline: LatencyRecord; host: LatencyRecord; bare?: LatencyRecord; afterBusy?: LatencyRecord }> = [];
   for (let repeat = 0; repeat < options.repeats; repeat++) {
     await withTempDir(`latency-${options.durability}`, async (dir) => {
       const session = await openSession(dir, { durability: options.durability });
       try {
-        const sides = [baselineCycle(session.baseline, options.plan.operations), hostCycle(session.host, options.plan.operations)];
-        if (!options.bareServer) {
+        const operations = options.plan.operations;
+        const sides = [baselineCycle(session.baseline, operations), hostCycle(session.host, operations)];
+        if (!options.referenceSides) {
           const [b, h] = await measureLatencySides(sides, options.plan);
-          runs.push({ baseline: b!, host: h!, bare: undefined });
+          runs.push({ baseline: b!, host: h! });
           return;
         }
         const bare = await startBareServer(dir);
         try {
           const bareClient = await openBaselineClient(bare.address);
           try {
-            const [b, h, r] = await measureLatencySides([...sides, baselineCycle(bareClient, options.plan.operations)], options.plan);
-            runs.push({ baseline: b!, host: h!, bare: r! });
+            const references = [baselineCycle(bareClient, operations), baselineCycle(session.baseline, operations, { busyUsBefore: GAP_BUSY_US })];
+            const [b, h, r, g] = await measureLatencySides([...sides, ...references], options.plan);
+            runs.push({ baseline: b!, host: h!, bare: r!, afterBusy: g! });
           } finally {
             bareClient.close();
           }
@@ -76,8 +79,8 @@ export async function runLatency(options: {
     });
   }
   return options.plan.operations.map((operation) => {
-    const p = (side: "baseline" | "host" | "bare") => runs.map((run) => latencyPercentiles(run[side]?.samples[operation] ?? []));
-    const [base, host, bare] = [p("baseline"), p("host"), p("bare")];
+    const p = (side: "baseline" | "host" | "bare" | "afterBusy") => runs.map((run) => latencyPercentiles(run[side]?.samples[operation] ?? []));
+    const [base, host, bare, afterBusy] = [p("baseline"), p("host"), p("bare"), p("afterBusy")];
     const cpu = (side: "baseline" | "host") => summarize(runs.map((run) => run[side].cpuUs / run[side].calls));
     return {
       durability: options.durability,
@@ -89,6 +92,7 @@ export async function runLatency(options: {
       ratioP50: summarize(host.map((x, i) => ratio(x.p50, base[i]!.p50))),
       ratioP99: summarize(host.map((x, i) => ratio(x.p99, base[i]!.p99))),
       bareServerP50: summarize(bare.map((x) => x.p50)),
+      baselineAfterBusyP50: summarize(afterBusy.map((x) => x.p50)),
       baselineCpuUsPerCall: cpu("baseline"),
       hostCpuUsPerCall: cpu("host"),
     };

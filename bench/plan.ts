@@ -13,7 +13,11 @@ export interface RunPlan {
   quick: boolean;
   sections: ReadonlySet<Section>;
   repeats: number;
-  latency: LatencyPlan & { durabilities: readonly DurabilityName[]; bareServer: boolean };
+  latency: LatencyPlan & {
+    durabilities: readonly DurabilityName[];
+    /** Also the reference sides: a bare grpc-js server, and the baseline after a busy gap. */
+    referenceSides: boolean;
+  };
   throughput: ThroughputPlan;
   scale: { volumes: readonly number[]; answers: readonly ("none" | "entries")[] };
   /** How many plugin launches per plugin. */
@@ -56,7 +60,7 @@ export function parsePlan(argv: readonly string[]): RunPlan {
         quick,
         sections,
         repeats: r,
-        latency: { warmup: 150, warmupMs: 2000, iterations: 600, blocks: 6, operations: QUICK_OPERATIONS, durabilities: ["normal"], bareServer: false },
+        latency: { warmup: 150, warmupMs: 2000, iterations: 600, blocks: 6, operations: QUICK_OPERATIONS, durabilities: ["normal"], referenceSides: false },
         throughput: { concurrencies: [64], repeats: r, durationMs: 1500, warmupMs: 400, sessionWarmupMs: 1000 },
         scale: { volumes: [], answers: [] },
         startRepeats: 0,
@@ -66,7 +70,7 @@ export function parsePlan(argv: readonly string[]): RunPlan {
         quick,
         sections,
         repeats: r,
-        latency: { warmup: 200, warmupMs: 3000, iterations: 1000, blocks: 10, operations: CYCLE_OPERATIONS, durabilities: ["normal", "full"], bareServer: true },
+        latency: { warmup: 200, warmupMs: 3000, iterations: 1000, blocks: 10, operations: CYCLE_OPERATIONS, durabilities: ["normal", "full"], referenceSides: true },
         throughput: { concurrencies: [1, 16, 64, 256], repeats: r, durationMs: 3000, warmupMs: 500, sessionWarmupMs: 1500 },
         scale: { volumes: scaleVolumes ?? [1_000, 10_000, 100_000], answers: ["none", "entries"] },
         startRepeats: Math.max(5, r),

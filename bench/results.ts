@@ -19,6 +19,11 @@ export interface LatencyRow {
   /** For reference: the same round trip to a bare grpc-js server with no plugin SDK (bench/bare-server.ts). */
   bareServerP50: Summary;
   /**
+   * For reference: the baseline's round trip when the client was busy for GAP_BUSY_US just before
+   * it, as the host is with its transactions (the plugin's process has gone idle meanwhile).
+   */
+  baselineAfterBusyP50: Summary;
+  /**
    * CPU time of the bench process per driver call while each side ran (every operation of the
    * cycle, so the same for every row of one durability): the host's own cost, free of the
    * scheduling noise that wall-clock latency picks up on a shared machine.

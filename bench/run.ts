@@ -44,7 +44,7 @@ async function run(plan: RunPlan): Promise<BenchResults> {
   if (plan.sections.has("latency")) {
     for (const durability of plan.latency.durabilities) {
       progress(`latency, durability ${durability}: ${plan.repeats} x ${plan.latency.iterations} cycles`);
-      results.latency.push(...(await runLatency({ durability, repeats: plan.repeats, plan: plan.latency, bareServer: plan.latency.bareServer })));
+      results.latency.push(...(await runLatency({ durability, repeats: plan.repeats, plan: plan.latency, referenceSides: plan.latency.referenceSides })));
     }
   }
   if (plan.sections.has("throughput")) {

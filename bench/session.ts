@@ -22,7 +22,7 @@ export interface BenchSession {
 /** Opens a session in dir; on failure, whatever was started is stopped again. */
 export async function openSession(dir: string, options: { durability: DurabilityName; answer?: AnswerMode }): Promise<BenchSession> {
   const storePath = join(dir, "cghost.db");
-  const store: Store = openSqliteStore({ path: storePath, durability: options.durability });
+  const store: Store = openSqliteStore({ path: storePath, durability: options.durability, checkpoints: "background" });
   let plugin: PluginClient;
   try {
     plugin = await launchPlugin({ command: process.execPath, args: [BENCH_DRIVER], env: { BENCH_ANSWER: options.answer ?? "none" } });

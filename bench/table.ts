@@ -1,6 +1,7 @@
 // Renders benchmark results as plain-text tables for the terminal and for bench/README.md.
 import type { BenchResults } from "./results.js";
 import type { Summary } from "./stats.js";
+import { GAP_BUSY_US } from "./workload.js";
 
 /** Formats a summary as `median [min-max]` with `digits` decimals. */
 export function cell(s: Summary, digits = 0): string {
@@ -28,7 +29,7 @@ export function renderResults(results: BenchResults): string {
     out.push("", "## One at a time: latency (µs) and ratio host / baseline");
     out.push(
       renderTable(
-        ["durability", "operation", "baseline p50", "host p50", "ratio p50", "baseline p99", "host p99", "ratio p99", "bare server p50"],
+        ["durability", "operation", "baseline p50", "host p50", "ratio p50", "baseline p99", "host p99", "ratio p99", "bare server p50", `baseline p50, ${GAP_BUSY_US} µs busy before`],
         results.latency.map((r) => [
           r.durability,
           r.operation,
@@ -39,6 +40,7 @@ export function renderResults(results: BenchResults): string {
           cell(r.hostP99),
           cell(r.ratioP99, 2),
           cell(r.bareServerP50),
+          cell(r.baselineAfterBusyP50),
         ]),
       ),
     );

@@ -12,6 +12,13 @@ export const CYCLE_OPERATIONS: readonly BenchOperation[] = [
   "delete_group",
 ];
 
+/**
+ * How long the client of the reference side keeps busy before each call: about what the host
+ * spends between two driver calls one at a time (the outcome's transaction, the next operation's
+ * checks, journal entry and transitional statuses).
+ */
+export const GAP_BUSY_US = 300;
+
 /** What the quick run times one at a time. */
 export const QUICK_OPERATIONS: readonly BenchOperation[] = ["create_group", "delete_group"];
 
