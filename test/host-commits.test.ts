@@ -100,3 +100,30 @@ describe("what an operation tells its logger and listeners", () => {
     }
   });
 });
+
+describe("large moves and writes", () => {
+  it("name the group or cgsnapshot whose rows they are all of, so the store can use its index", async () => {
+    h.script({});
+    const group = await h.host.createGroup({ name: "forty", volumeTypes: ["gold"] });
+    const volumeIds = Array.from({ length: 40 }, () => h.host.registerVolume({ sizeGb: 1, volumeType: "gold" }).id);
+    await h.host.updateGroup(group.id, { addVolumeIds: volumeIds });
+    const moves = vi.spyOn(h.store, "moveStatus");
+    const writes = vi.spyOn(h.store, "applyWrites");
+
+    const { cgsnapshot } = await h.host.createCgSnapshot(group.id, {});
+    expect(writes).toHaveBeenLastCalledWith(expect.anything(), { snapshot: cgsnapshot.id });
+    await h.host.deleteCgSnapshot(cgsnapshot.id);
+    expect(moves).toHaveBeenCalledWith(expect.objectContaining({ kind: "snapshot", parent: cgsnapshot.id }));
+    expect(writes).toHaveBeenLastCalledWith(expect.anything(), { snapshot: cgsnapshot.id });
+    await h.host.deleteGroup(group.id, { deleteVolumes: true });
+    expect(moves).toHaveBeenCalledWith(expect.objectContaining({ kind: "volume", parent: group.id }));
+    expect(writes).toHaveBeenLastCalledWith(expect.anything(), { volume: group.id });
+
+    expect(h.status("cgsnapshots", cgsnapshot.id)).toBe("deleted");
+    expect(h.status("groups", group.id)).toBe("deleted");
+    expect(volumeIds.map((id) => h.status("volumes", id))).toEqual(Array(40).fill("deleted"));
+    const snapshots = h.query<{ status: string }>("SELECT status FROM snapshots WHERE cgsnapshot_id = ?", cgsnapshot.id);
+    expect(snapshots.map((s) => s.status)).toEqual(Array(40).fill("deleted"));
+    expect(openJournalEntries()).toBe(0);
+  });
+});

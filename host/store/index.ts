@@ -9,6 +9,7 @@ export {
   type NewGroup,
   type NewSnapshot,
   type NewVolume,
+  type Parents,
   type StatusMove,
   type Store,
 } from "./store.js";

@@ -29,6 +29,7 @@ import {
   type NewGroup,
   type NewSnapshot,
   type NewVolume,
+  type Parents,
   type StatusMove,
   type Store,
 } from "./store.js";
@@ -244,7 +245,7 @@ class SqliteStoreImpl implements SqliteStore {
   // Batch writers wrapped once: better-sqlite3 turns a nested call into a savepoint, so a batch
   // that conflicts half-way is undone even when the caller's transaction catches the error.
   private readonly moveTx: Database.Transaction<(move: StatusMove) => string>;
-  private readonly writeTx: Database.Transaction<(writes: readonly RowWrite[]) => string>;
+  private readonly writeTx: Database.Transaction<(writes: readonly RowWrite[], parents?: Parents) => string>;
   private readonly insertSnapshotsTx: Database.Transaction<(rows: readonly NewSnapshot[]) => void>;
   private readonly lastErrorTx: Database.Transaction<(kind: EntityKind, ids: readonly string[], error: LastError) => void>;
   // transaction(fn) runs fn through this one wrapper: db.transaction() builds four wrapper
@@ -338,7 +339,7 @@ class SqliteStoreImpl implements SqliteStore {
     this.anyTx = db.transaction((fn: () => unknown) => fn());
     this.readTx = db.transaction((fn: () => unknown) => fn());
     this.moveTx = db.transaction((move: StatusMove) => this.moveNow(move));
-    this.writeTx = db.transaction((writes: readonly RowWrite[]) => this.writeNow(writes));
+    this.writeTx = db.transaction((writes: readonly RowWrite[], parents?: Parents) => this.writeNow(writes, parents));
     this.insertSnapshotsTx = db.transaction((rows: readonly NewSnapshot[]) => this.insertSnapshotsNow(rows));
     this.lastErrorTx = db.transaction((kind: EntityKind, ids: readonly string[], error: LastError) =>
       this.recordLastErrorNow(kind, ids, error),
@@ -567,8 +568,8 @@ class SqliteStoreImpl implements SqliteStore {
   }
 
   /** Applies the rules' writes, each compare-and-set; throws StatusConflictError on a mismatch. */
-  applyWrites(writes: readonly RowWrite[]): string {
-    return writes.length <= 1 ? this.writeNow(writes) : this.writeTx.immediate(writes);
+  applyWrites(writes: readonly RowWrite[], parents?: Parents): string {
+    return writes.length <= 1 ? this.writeNow(writes) : this.writeTx.immediate(writes, parents);
   }
 
   /** Records `error` as the last error of the named rows without touching their status. */
@@ -651,8 +652,7 @@ class SqliteStoreImpl implements SqliteStore {
     if (move.from.length === 0) throw new RangeError(`move of ${move.kind} rows to '${move.to}' names no expected status`);
     const now = timestamp();
     if (move.ids.length >= SET_BASED_MIN_ROWS) {
-      const statement = this.casSet(move.kind, move.from.length, "status = ?, updated_at = ?");
-      const moved = statement.all(move.to, now, JSON.stringify(move.ids), ...move.from) as string[];
+      const moved = this.casMany(move.kind, move.ids, move.from, "status = ?, updated_at = ?", [move.to, now], move.parent);
       if (moved.length !== move.ids.length) this.conflictAmong(move.kind, move.ids, moved, move.from);
       return now;
     }
@@ -666,7 +666,7 @@ class SqliteStoreImpl implements SqliteStore {
     return now;
   }
 
-  private writeNow(writes: readonly RowWrite[]): string {
+  private writeNow(writes: readonly RowWrite[], parents?: Parents): string {
     const now = timestamp();
     // Writes that change the same columns to the same values (a delete's hundred thousand
     // "deleted" volumes) run as one set-based UPDATE; the rest row by row, in order.
@@ -698,8 +698,8 @@ class SqliteStoreImpl implements SqliteStore {
       // Two writes of one row must apply in their order: only then is it row by row throughout.
       if (repeated || ids.length < SET_BASED_MIN_ROWS) continue;
       const { set, values } = writeAssignments(first, now);
-      const statement = this.casSet(first.kind, first.expect.length, set);
-      const written = statement.all(...values, JSON.stringify(ids), ...first.expect) as string[];
+      const parent = first.kind === "volume" ? parents?.volume : first.kind === "snapshot" ? parents?.snapshot : undefined;
+      const written = this.casMany(first.kind, ids, first.expect, set, values, parent);
       if (written.length !== ids.length) this.conflictAmong(first.kind, ids, written, first.expect);
     }
     for (const [i, write] of writes.entries()) {
@@ -754,6 +754,31 @@ class SqliteStoreImpl implements SqliteStore {
     return this.prepared(`UPDATE ${TABLES[kind]} SET ${set} WHERE id = ? AND deleted_at IS NULL AND status IN (${placeholders(expected)})`);
   }
 
+  /**
+   * The compare-and-set of many rows (set-based; the caller is in a transaction): through the
+   * parent's index when a parent is named and the rows that changes are exactly `ids`, otherwise
+   * (no parent, or a wrong one: that UPDATE is undone in its savepoint) by id. Returns the ids changed.
+   */
+  private casMany(kind: EntityKind, ids: readonly string[], expected: readonly string[], set: string, values: readonly unknown[], parent: string | undefined): string[] {
+    const column = PARENT_COLUMN[kind];
+    if (parent !== undefined && column !== undefined) {
+      const statement = this.prepared(
+        `UPDATE ${TABLES[kind]} SET ${set} WHERE ${column} = ? AND deleted_at IS NULL AND status IN (${placeholders(expected.length)}) RETURNING id`,
+        true,
+      );
+      try {
+        return this.anyTx(() => {
+          const changed = statement.all(...values, parent, ...expected) as string[];
+          if (!sameMembers(changed, ids)) throw NOT_THE_PARENTS_ROWS;
+          return changed;
+        }) as string[];
+      } catch (error) {
+        if (error !== NOT_THE_PARENTS_ROWS) throw error;
+      }
+    }
+    return this.casSet(kind, expected.length, set).all(...values, JSON.stringify(ids), ...expected) as string[];
+  }
+
   /** The same compare-and-set over a JSON array of ids, returning the ids it changed (plucked). */
   private casSet(kind: EntityKind, expected: number, set: string): Statement {
     // UPDATE ... FROM probes the primary key once per listed id; `id IN (SELECT ...)` first
@@ -804,6 +829,24 @@ function decodeEach<R, T>(rows: IterableIterator<R>, convert: (raw: R) => T): T[
 
 function pick<R>(listing: Listing<R>, filter: ListFilter | undefined): Statement<unknown[], R> {
   return filter?.includeDeleted === true ? listing.all : listing.live;
+}
+
+/** The column naming a row's parent, for the kinds a Parents hint covers (each has an index starting with it). */
+const PARENT_COLUMN: Partial<Record<EntityKind, string>> = { volume: "group_id", snapshot: "cgsnapshot_id" };
+
+/** Thrown inside casMany's savepoint to undo an UPDATE through a parent that changed other rows than named. */
+const NOT_THE_PARENTS_ROWS = Symbol("not the parent's rows");
+
+/** Whether `changed` (distinct ids, as RETURNING gives them) and `named` hold the same ids. */
+function sameMembers(changed: readonly string[], named: readonly string[]): boolean {
+  if (changed.length !== named.length) return false;
+  // The usual case, cheaply: the UPDATE walked the parent's index in the order the caller's
+  // listing read it. Then `changed` being distinct makes `named` so too.
+  let i = 0;
+  while (i < named.length && changed[i] === named[i]) i++;
+  if (i === named.length) return true;
+  const set = new Set(named);
+  return set.size === named.length && changed.every((id) => set.has(id));
 }
 
 /** Above this many rows, a move or a batch of identical writes runs as one set-based UPDATE. */

@@ -37,6 +37,21 @@ export interface StatusMove {
   ids: readonly string[];
   from: readonly string[];
   to: string;
+  /** See Parents: the group (of volumes) or cgsnapshot (of snapshots) whose live rows `ids` all are. */
+  parent?: string;
+}
+
+/**
+ * A hint for large moves and writes: the named volumes are, as the caller read them, every live
+ * volume of `volume` (a group id); the named snapshots every live snapshot of `snapshot` (a
+ * cgsnapshot id). The store may then update through the parent's index instead of looking up the
+ * primary key once per id (a 100,000-row UPDATE: about half the time). It checks that the rows
+ * changed are exactly the rows named, and otherwise undoes that and goes by id: a wrong hint
+ * costs time, never a different result.
+ */
+export interface Parents {
+  volume?: string;
+  snapshot?: string;
 }
 
 /**
@@ -94,7 +109,7 @@ export interface Store {
    * Returns the timestamp it stamped (`updatedAt`, and `deletedAt` of soft deletes): each row is
    * then what rowAfterWrite (written-rows.ts) computes.
    */
-  applyWrites(writes: readonly RowWrite[]): string;
+  applyWrites(writes: readonly RowWrite[], parents?: Parents): string;
   /** Records `error` as the last error of the named rows without touching their status. */
   recordLastError(kind: EntityKind, ids: readonly string[], error: LastError): void;
   /** Sets a volume's status between `available` and `in-use` (attach/detach by the volume service). */
