@@ -67,6 +67,21 @@ describe("what an operation reads back", () => {
     // The delete's check reads it; the request and both results come from the rows already held.
     expect(reads.mock.calls.length - 2).toBe(1);
   });
+
+  it("create-cgsnapshot builds its request and result from the snapshots it inserted, not by reading them", async () => {
+    h.script({ create_cgsnapshot: { respond: { modelUpdate: { providerLocation: "snap-pool" } } } });
+    const group = await h.host.createGroup({ name: "snap-read-back", volumeTypes: ["gold"] });
+    const volumeIds = Array.from({ length: 3 }, () => h.host.registerVolume({ sizeGb: 2, volumeType: "gold" }).id);
+    await h.host.updateGroup(group.id, { addVolumeIds: volumeIds });
+    const byId = vi.spyOn(h.store, "getSnapshots");
+    const listed = vi.spyOn(h.store, "listSnapshots");
+    const created = await h.host.createCgSnapshot(group.id, { name: "read-back" });
+    expect(byId).not.toHaveBeenCalled();
+    expect(listed).not.toHaveBeenCalled();
+    expect(created).toEqual(h.host.showCgSnapshot(created.cgsnapshot.id));
+    expect(created.snapshots.map((s) => [s.volumeId, s.status])).toEqual(volumeIds.map((id) => [id, "available"]));
+    expect(h.status("cgsnapshots", created.cgsnapshot.id)).toBe("available");
+  });
 });
 
 describe("what an operation tells its logger and listeners", () => {

@@ -599,6 +599,22 @@ describe("insertGroup", () => {
   });
 });
 
+describe("insertSnapshots", () => {
+  it("returns the rows as stored, in the order given, across cgsnapshots", () => {
+    const store = open();
+    addGroup(store, "g1");
+    store.insertCgSnapshot({ id: "c1", groupId: "g1", name: "c", description: "", projectId: "p1", status: "creating" });
+    store.insertCgSnapshot({ id: "c2", groupId: "g1", name: "d", description: "", projectId: "p1", status: "creating" });
+    const returned = store.insertSnapshots([
+      { id: "s1", cgsnapshotId: "c1", volumeId: "v1", volumeSizeGb: 3, status: "creating" },
+      { id: "s2", cgsnapshotId: "c2", volumeId: "v1", volumeSizeGb: 3, status: "available" },
+      { id: "s3", cgsnapshotId: "c1", volumeId: "v2", volumeSizeGb: 5, status: "creating" },
+    ]);
+    expect(returned).toEqual(store.getSnapshots(["s1", "s2", "s3"]));
+    expect(returned.map((s) => s.id)).toEqual(["s1", "s2", "s3"]);
+  });
+});
+
 describe("counts", () => {
   it("countVolumes and countSnapshots count what the listings of the same filter return", () => {
     const store = open();

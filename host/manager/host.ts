@@ -526,6 +526,7 @@ export class Host extends EventEmitter<HostEvents> {
     const description = parseText("description", input.description);
     let members: VolumeRow[] = [];
     let snapshotIds: string[] = [];
+    let inserted: SnapshotRow[] = [];
     return this.execute<"create_cgsnapshot", CgSnapshotView>({
       kind: "create_cgsnapshot",
       lockKeys: [groupId],
@@ -543,12 +544,14 @@ export class Host extends EventEmitter<HostEvents> {
         this.store.moveStatus({ kind: "group", ids: [groupId], from: ["available"], to: "available" });
         const group = this.mustGroup(groupId);
         this.store.insertCgSnapshot({ id, groupId, name, description, projectId: group.projectId, status: "creating" });
-        this.store.insertSnapshots(
+        inserted = this.store.insertSnapshots(
           members.map((v, i) => ({ id: snapshotIds[i]!, cgsnapshotId: id, volumeId: v.id, volumeSizeGb: v.sizeGb, status: "creating" })),
         );
       },
+      // The request and the result are built from the snapshots as inserted, not read back.
+      known: () => ({ snapshots: new Map(inserted.map((s) => [s.id, s])) }),
       subject: () => ({ groupId, cgsnapshotId: id, snapshotIds }),
-      finish: () => this.showCgSnapshot(id),
+      finish: (written) => this.cgSnapshotViewAfter(id, inserted, written),
     });
   }
 

@@ -246,7 +246,7 @@ class SqliteStoreImpl implements SqliteStore {
   // that conflicts half-way is undone even when the caller's transaction catches the error.
   private readonly moveTx: Database.Transaction<(move: StatusMove) => string>;
   private readonly writeTx: Database.Transaction<(writes: readonly RowWrite[], parents?: Parents) => string>;
-  private readonly insertSnapshotsTx: Database.Transaction<(rows: readonly NewSnapshot[]) => void>;
+  private readonly insertSnapshotsTx: Database.Transaction<(rows: readonly NewSnapshot[]) => SnapshotRow[]>;
   private readonly lastErrorTx: Database.Transaction<(kind: EntityKind, ids: readonly string[], error: LastError) => void>;
   // transaction(fn) runs fn through this one wrapper: db.transaction() builds four wrapper
   // functions and their properties on every call, about 4.5 µs each time (bench/README.md).
@@ -557,8 +557,8 @@ class SqliteStoreImpl implements SqliteStore {
   }
 
   /** Inserts snapshots in one transaction, each after the last of its cgsnapshot. */
-  insertSnapshots(rows: readonly NewSnapshot[]): void {
-    this.insertSnapshotsTx.immediate(rows);
+  insertSnapshots(rows: readonly NewSnapshot[]): SnapshotRow[] {
+    return this.insertSnapshotsTx.immediate(rows);
   }
 
   /** Compare-and-set status move; throws StatusConflictError when any row does not match. */
@@ -713,8 +713,9 @@ class SqliteStoreImpl implements SqliteStore {
     return now;
   }
 
-  private insertSnapshotsNow(rows: readonly NewSnapshot[]): void {
+  private insertSnapshotsNow(rows: readonly NewSnapshot[]): SnapshotRow[] {
     const now = timestamp();
+    const stored: SnapshotRow[] = [];
     // Rows of one batch usually share a cgsnapshot: look each parent up once.
     const parents = new Map<string, { project_id: string; next: number }>();
     for (const row of rows) {
@@ -727,7 +728,24 @@ class SqliteStoreImpl implements SqliteStore {
       naming("snapshot", row.id, () =>
         this.insert.snapshot.run(row.id, row.cgsnapshotId, row.volumeId, row.volumeSizeGb, position, row.status, parent.project_id, now, now),
       );
+      // The columns the INSERT leaves to their defaults, as toSnapshot reads them back.
+      stored.push({
+        id: row.id,
+        status: row.status,
+        projectId: parent.project_id,
+        providerLocation: null,
+        providerId: null,
+        metadata: {},
+        createdAt: now,
+        updatedAt: now,
+        deletedAt: null,
+        lastError: null,
+        cgsnapshotId: row.cgsnapshotId,
+        volumeId: row.volumeId,
+        volumeSizeGb: row.volumeSizeGb,
+      });
     }
+    return stored;
   }
 
   private recordLastErrorNow(kind: EntityKind, ids: readonly string[], error: LastError): void {

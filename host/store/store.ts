@@ -100,7 +100,8 @@ export interface Store {
   insertGroup(row: NewGroup): GroupRow;
   insertVolume(row: NewVolume): void;
   insertCgSnapshot(row: NewCgSnapshot): void;
-  insertSnapshots(rows: readonly NewSnapshot[]): void;
+  /** Inserts the snapshots (each cgsnapshot's in order) and returns them as stored, in the order given. */
+  insertSnapshots(rows: readonly NewSnapshot[]): SnapshotRow[];
 
   /** Compare-and-set status move; throws StatusConflictError when any row does not match. Returns the `updatedAt` it stamped. */
   moveStatus(move: StatusMove): string;
