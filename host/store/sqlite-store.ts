@@ -520,18 +520,8 @@ class SqliteStoreImpl implements SqliteStore {
         now,
       ),
     );
-    // The columns the INSERT leaves to their defaults, as toGroup reads them back.
     return {
-      id: row.id,
-      status: row.status,
-      projectId: row.projectId,
-      providerLocation: null,
-      providerId: null,
-      metadata: {},
-      createdAt: now,
-      updatedAt: now,
-      deletedAt: null,
-      lastError: null,
+      ...insertedCommon(row.id, row.status, row.projectId, now),
       name: row.name,
       description: row.description,
       volumeTypes: [...row.volumeTypes],
@@ -728,18 +718,8 @@ class SqliteStoreImpl implements SqliteStore {
       naming("snapshot", row.id, () =>
         this.insert.snapshot.run(row.id, row.cgsnapshotId, row.volumeId, row.volumeSizeGb, position, row.status, parent.project_id, now, now),
       );
-      // The columns the INSERT leaves to their defaults, as toSnapshot reads them back.
       stored.push({
-        id: row.id,
-        status: row.status,
-        projectId: parent.project_id,
-        providerLocation: null,
-        providerId: null,
-        metadata: {},
-        createdAt: now,
-        updatedAt: now,
-        deletedAt: null,
-        lastError: null,
+        ...insertedCommon(row.id, row.status, parent.project_id, now),
         cgsnapshotId: row.cgsnapshotId,
         volumeId: row.volumeId,
         volumeSizeGb: row.volumeSizeGb,
@@ -962,6 +942,14 @@ function timestamp(): string {
 /** The stored driver metadata, short-cutting the empty object most rows hold. */
 function metadataOf(text: string): Record<string, string> {
   return text === "{}" ? {} : (JSON.parse(text) as Record<string, string>);
+}
+
+/**
+ * The common fields of a row just inserted, as the decoders read them back: the INSERT leaves
+ * the provider fields, metadata, deletion and last error to their defaults.
+ */
+function insertedCommon<S extends string>(id: string, status: S, projectId: string, now: string) {
+  return { id, status, projectId, providerLocation: null, providerId: null, metadata: {}, createdAt: now, updatedAt: now, deletedAt: null, lastError: null };
 }
 
 /** The stored last error, parsed. */
