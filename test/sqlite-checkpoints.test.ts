@@ -1,35 +1,24 @@
 // Who copies the write-ahead log into the database file: SQLite inside a commit (inline, the
 // default) or a worker thread with its own connection (background, what a host runs with).
-import { existsSync, mkdtempSync, renameSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, renameSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { beforeEach, describe, expect, it, vi } from "vitest";
 import { Checkpointer } from "../host/store/checkpointer.js";
 import { openSqliteStore } from "../host/store/index.js";
 import type { SqliteStore } from "../host/store/sqlite-store.js";
+import { tempDirPerTest } from "./support/temp-dir.js";
 
-let dir: string;
+const temp = tempDirPerTest("cghost-checkpoints-");
 let dbPath: string;
-let opened: Array<{ close(): void }>;
 
 beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), "cghost-checkpoints-"));
-  dbPath = join(dir, "cghost.db");
-  opened = [];
-});
-
-afterEach(() => {
-  try {
-    for (const handle of opened) handle.close();
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  dbPath = join(temp.path, "cghost.db");
 });
 
 function open(checkpoints?: "inline" | "background", path = dbPath): SqliteStore {
   const store = openSqliteStore({ path, ...(checkpoints ? { checkpoints } : {}) });
-  opened.push(store);
+  temp.track(store);
   return store;
 }
 
@@ -105,7 +94,7 @@ describe("background checkpoints", () => {
     expect(store.checkpointStats()!.state).toBe("closed");
     expect(existsSync(`${dbPath}-wal`)).toBe(false);
     const db = new Database(dbPath, { readonly: true, fileMustExist: true });
-    opened.push(db);
+    temp.track(db);
     expect(db.prepare("SELECT count(*) FROM volumes WHERE group_id = 'g'").pluck().get()).toBe(2000);
   });
 
@@ -141,10 +130,10 @@ describe("a checkpointer whose worker fails", () => {
       path: dbPath,
       synchronous: "NORMAL",
       busyTimeoutMs: 1000,
-      driver: join(dir, "no-such-driver.js"),
+      driver: join(temp.path, "no-such-driver.js"),
       onFailure: (reason) => failures.push(reason),
     });
-    opened.push(checkpointer);
+    temp.track(checkpointer);
     await vi.waitFor(() => expect(failures).toHaveLength(1), { timeout: 10_000 });
     expect(failures[0]).toContain("no-such-driver.js");
     expect(checkpointer.stats().state).toBe("failed");

@@ -1,44 +1,33 @@
 // The SQLite store on a real file: schema and migrations, durability settings, compare-and-set
 // status moves and writes (alone, in batches, across two connections), transactions, the journal.
-import { mkdtempSync, rmSync, statSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import type { LastError, RowWrite } from "../host/model.js";
 import { openSqliteStore, rowAfterWrite, rowsAfterWrites, StatusConflictError, type Durability, type NewVolume, type Store } from "../host/store/index.js";
 import { migrate, MIGRATIONS, SCHEMA_VERSION, type Migration } from "../host/store/migrations.js";
 import type { SqliteStore } from "../host/store/sqlite-store.js";
+import { tempDirPerTest } from "./support/temp-dir.js";
 
-let dir: string;
+const temp = tempDirPerTest("cghost-store-");
 let dbPath: string;
-let opened: Array<{ close(): void }>;
 
 beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), "cghost-store-"));
   // A folder that does not exist yet: the store creates it.
-  dbPath = join(dir, "state", "cghost.db");
-  opened = [];
-});
-
-afterEach(() => {
-  try {
-    for (const handle of opened) handle.close();
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  dbPath = join(temp.path, "state", "cghost.db");
 });
 
 function open(durability?: Durability): SqliteStore {
   const store = openSqliteStore({ path: dbPath, ...(durability ? { durability } : {}) });
-  opened.push(store);
+  temp.track(store);
   return store;
 }
 
 /** A second, plain connection to look at the file as stored. */
 function inspect(): Database.Database {
   const db = new Database(dbPath, { readonly: true, fileMustExist: true });
-  opened.push(db);
+  temp.track(db);
   return db;
 }
 
@@ -104,8 +93,8 @@ describe("schema and migrations", () => {
   });
 
   it("a failing step rolls back with the steps before it in the same run: the file keeps its old version", () => {
-    const db = new Database(join(dir, "m.db"));
-    opened.push(db);
+    const db = new Database(join(temp.path, "m.db"));
+    temp.track(db);
     const steps: Migration[] = [
       { version: 1, description: "one", sql: "CREATE TABLE a (x INTEGER);" },
       { version: 2, description: "two", sql: "CREATE TABLE b (x INTEGER); INSERT INTO nowhere VALUES (1);" },
@@ -128,7 +117,7 @@ describe("schema and migrations", () => {
   it("CHECK constraints refuse a status the entity cannot hold", () => {
     open();
     const db = new Database(dbPath);
-    opened.push(db);
+    temp.track(db);
     expect(() =>
       db.prepare("INSERT INTO volumes (id, name, size_gb, volume_type, status, project_id, created_at, updated_at) VALUES ('x', 'n', 1, 'g', 'updating', 'p', 't', 't')").run(),
     ).toThrow(/CHECK constraint failed/);
@@ -462,7 +451,7 @@ describe("read", () => {
     const store = open();
     addGroup(store, "g1");
     const other = new Database(dbPath);
-    opened.push(other);
+    temp.track(other);
     const seen = store.read(() => {
       const first = store.getGroup("g1")?.status;
       other.prepare("UPDATE groups SET status = 'error' WHERE id = 'g1'").run();
@@ -497,7 +486,7 @@ describe("commit (group commit)", () => {
     const sharedBytes = walBytes() - sharedStart;
     shared.close();
 
-    rmSync(join(dir, "state"), { recursive: true, force: true });
+    rmSync(join(temp.path, "state"), { recursive: true, force: true });
     const separate = open();
     const separateStart = walBytes();
     for (const id of ["g1", "g2", "g3", "g4"]) await separate.commit(() => addGroup(separate, id));
@@ -706,7 +695,7 @@ describe("journal", () => {
     store.closeJournal("new-closed", "create_group.ok");
     // Back-date two entries, as if started a week ago.
     const db = new Database(dbPath);
-    opened.push(db);
+    temp.track(db);
     db.prepare("UPDATE journal SET created_at = '2026-01-01T00:00:00.000Z' WHERE operation_id IN ('old-closed', 'old-open')").run();
 
     expect(store.pruneJournal("2026-06-01T00:00:00.000Z")).toBe(1);
