@@ -41,6 +41,17 @@ describe("committing an operation", () => {
     expect(openJournalEntries()).toBe(0);
   });
 
+  it("journals each operation under a time-ordered id (UUIDv7): later operations sort later", async () => {
+    h.script({});
+    const before = h.query<{ n: number }>("SELECT count(*) AS n FROM journal")[0]!.n;
+    for (let i = 0; i < 3; i++) await h.host.createGroup({ name: `ordered-${i}`, volumeTypes: ["gold"] });
+    const ids = h.query<{ id: string }>("SELECT operation_id AS id FROM journal ORDER BY rowid").map((row) => row.id);
+    expect(ids).toHaveLength(before + 3);
+    const latest = ids.slice(-3);
+    for (const id of latest) expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect([...latest].sort()).toEqual(latest);
+  });
+
   it("a refusal at the check commits nothing, alone or in a group commit", async () => {
     h.script({});
     const before = h.fingerprint();

@@ -40,6 +40,7 @@ import {
   type RegisterVolumeInput,
 } from "./inputs.js";
 import { KeyedLock, volumeLockKey } from "./keyed-lock.js";
+import { newOperationId } from "./operation-id.js";
 import { pluginReadiness, recoverOpenOperations, waitForReadiness, type RecoverySummary } from "./recovery.js";
 import { journalRequest, journalRows, prepareCall, type KnownRows, type PreparedCall, type SubjectByKind } from "./request-builders.js";
 
@@ -675,7 +676,7 @@ export class Host extends EventEmitter<HostEvents> {
   private async runLocked<K extends OperationKind, T>(plan: OperationPlan<K, T>): Promise<T> {
     // Again under the lock: the plugin may have gone away while this call waited for another.
     this.checkPluginAvailable(plan.kind);
-    const operationId = randomUUID();
+    const operationId = newOperationId();
     const who: Required<Caller> = {
       requestId: plan.caller?.requestId ?? randomUUID(),
       projectId: plan.caller?.projectId ?? this.defaultProjectId,
