@@ -718,8 +718,19 @@ class SqliteStoreImpl implements SqliteStore {
       naming("snapshot", row.id, () =>
         this.insert.snapshot.run(row.id, row.cgsnapshotId, row.volumeId, row.volumeSizeGb, position, row.status, parent.project_id, now, now),
       );
+      // Written out, not spread from insertedCommon: 100,000 spread rows cost ~0.7 s more to
+      // build and use, and ~50 MiB more (a 100k create-cgsnapshot, bench/README.md).
       stored.push({
-        ...insertedCommon(row.id, row.status, parent.project_id, now),
+        id: row.id,
+        status: row.status,
+        projectId: parent.project_id,
+        providerLocation: null,
+        providerId: null,
+        metadata: {},
+        createdAt: now,
+        updatedAt: now,
+        deletedAt: null,
+        lastError: null,
         cgsnapshotId: row.cgsnapshotId,
         volumeId: row.volumeId,
         volumeSizeGb: row.volumeSizeGb,
@@ -946,7 +957,8 @@ function metadataOf(text: string): Record<string, string> {
 
 /**
  * The common fields of a row just inserted, as the decoders read them back: the INSERT leaves
- * the provider fields, metadata, deletion and last error to their defaults.
+ * the provider fields, metadata, deletion and last error to their defaults. For one row; a
+ * batch of 100,000 spread from it is much slower to build and use (see insertSnapshotsNow).
  */
 function insertedCommon<S extends string>(id: string, status: S, projectId: string, now: string) {
   return { id, status, projectId, providerLocation: null, providerId: null, metadata: {}, createdAt: now, updatedAt: now, deletedAt: null, lastError: null };
