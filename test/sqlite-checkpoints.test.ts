@@ -100,7 +100,8 @@ describe("background checkpoints", () => {
 
   it("close cleanly right after opening, while the worker is still loading", () => {
     const store = open("background");
-    expect(store.checkpointStats()!.state).toBe("starting");
+    // Loading takes the worker tens of milliseconds; a very busy machine may let it finish first.
+    expect(["starting", "running"]).toContain(store.checkpointStats()!.state);
     store.close();
     expect(store.checkpointStats()!.state).toBe("closed");
     expect(existsSync(`${dbPath}-wal`)).toBe(false);
@@ -114,11 +115,12 @@ describe("a checkpointer whose worker fails", () => {
     const moved = `${dbPath}.moved`;
     renameSync(dbPath, moved);
     try {
-      await vi.waitFor(() => expect(store.checkpointStats()!.state).toBe("failed"), { timeout: 10_000 });
+      await vi.waitFor(() => expect(store.settings().checkpoints).toBe("inline"), { timeout: 10_000 });
     } finally {
       renameSync(moved, dbPath);
     }
-    expect(store.settings()).toMatchObject({ checkpoints: "inline", walAutocheckpoint: 1000 });
+    expect(store.checkpointStats()!.state).toBe("failed");
+    expect(store.settings().walAutocheckpoint).toBe(1000);
     addGroup(store, "g");
     expect(store.getGroup("g")?.status).toBe("available");
   });
@@ -136,6 +138,7 @@ describe("a checkpointer whose worker fails", () => {
     temp.track(checkpointer);
     await vi.waitFor(() => expect(failures).toHaveLength(1), { timeout: 10_000 });
     expect(failures[0]).toContain("no-such-driver.js");
+    expect(checkpointer.failed).toBe(true);
     expect(checkpointer.stats().state).toBe("failed");
     checkpointer.close();
     expect(checkpointer.stats().state).toBe("failed");

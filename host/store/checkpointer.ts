@@ -97,6 +97,7 @@ export interface CheckpointerOptions {
 export class Checkpointer {
   private readonly worker: Worker;
   private readonly control = new Int32Array(new SharedArrayBuffer(3 * Int32Array.BYTES_PER_ELEMENT));
+  private failureHandled = false;
 
   constructor(options: CheckpointerOptions) {
     const driver = options.driver ?? createRequire(import.meta.url).resolve("better-sqlite3");
@@ -113,10 +114,9 @@ export class Checkpointer {
     });
     // The host's lifetime decides, not this thread's: a process that forgets close() still exits.
     this.worker.unref();
-    let reported = false;
     const fail = (reason: string): void => {
-      if (reported || Atomics.load(this.control, STATE) === CLOSED) return;
-      reported = true;
+      if (this.failureHandled || Atomics.load(this.control, STATE) === CLOSED) return;
+      this.failureHandled = true;
       Atomics.store(this.control, STATE, FAILED);
       options.onFailure(reason);
     };
@@ -125,6 +125,14 @@ export class Checkpointer {
     });
     this.worker.on("error", (error) => fail(error.message));
     this.worker.on("exit", (code) => fail(`the checkpoint worker exited (code ${code})`));
+  }
+
+  /**
+   * Whether onFailure has run: from then on the store checkpoints inline. (stats().state may say
+   * `failed` a moment earlier, as soon as the worker gives up, before this thread hears of it.)
+   */
+  get failed(): boolean {
+    return this.failureHandled;
   }
 
   stats(): CheckpointerStats {

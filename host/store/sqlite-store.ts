@@ -620,7 +620,7 @@ class SqliteStoreImpl implements SqliteStore {
       foreignKeys: pragma("foreign_keys") === 1,
       busyTimeoutMs: Number(pragma("busy_timeout")),
       schemaVersion: Number(pragma("user_version")),
-      checkpoints: this.checkpointer === undefined || this.checkpointer.stats().state === "failed" ? "inline" : "background",
+      checkpoints: this.checkpointer === undefined || this.checkpointer.failed ? "inline" : "background",
       walAutocheckpoint: Number(pragma("wal_autocheckpoint")),
     };
   }
