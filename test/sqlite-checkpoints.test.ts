@@ -1,6 +1,6 @@
 // Who copies the write-ahead log into the database file: SQLite inside a commit (inline, the
 // default) or a worker thread with its own connection (background, what a host runs with).
-import { existsSync, renameSync } from "node:fs";
+import { existsSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { beforeEach, describe, expect, it, vi } from "vitest";
@@ -139,9 +139,28 @@ describe("a checkpointer whose worker fails", () => {
     await vi.waitFor(() => expect(failures).toHaveLength(1), { timeout: 10_000 });
     expect(failures[0]).toContain("no-such-driver.js");
     expect(checkpointer.failed).toBe(true);
+    // Nothing of it is left running: its thread ends.
+    await checkpointer.ended;
     expect(checkpointer.stats().state).toBe("failed");
     checkpointer.close();
     expect(checkpointer.stats().state).toBe("failed");
     expect(store.settings().checkpoints).toBe("inline");
   });
+
+  it("that fails while running (an I/O error) ends its thread and hands back once", async () => {
+    // A stand-in for better-sqlite3 whose checkpoints fail: the worker opens fine, then fails.
+    const driver = join(temp.path, "failing-driver.cjs");
+    writeFileSync(
+      driver,
+      `module.exports = class { pragma(sql) { if (sql.startsWith("wal_checkpoint")) throw new Error("disk I/O error (stand-in)"); return []; } close() {} };`,
+    );
+    const failures: string[] = [];
+    const checkpointer = temp.track(
+      new Checkpointer({ path: dbPath, synchronous: "NORMAL", busyTimeoutMs: 1000, intervalMs: 10, driver, onFailure: (reason) => failures.push(reason) }),
+    );
+    await checkpointer.ended;
+    expect(failures).toEqual(["disk I/O error (stand-in)"]);
+    expect(checkpointer.stats()).toMatchObject({ state: "failed", runs: 0 });
+  });
+
 });

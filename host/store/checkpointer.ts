@@ -98,6 +98,8 @@ export class Checkpointer {
   private readonly worker: Worker;
   private readonly control = new Int32Array(new SharedArrayBuffer(3 * Int32Array.BYTES_PER_ELEMENT));
   private failureHandled = false;
+  /** Resolves when the worker's thread has ended (closed, failed or terminated). */
+  readonly ended: Promise<void>;
 
   constructor(options: CheckpointerOptions) {
     const driver = options.driver ?? createRequire(import.meta.url).resolve("better-sqlite3");
@@ -118,13 +120,20 @@ export class Checkpointer {
       if (this.failureHandled || Atomics.load(this.control, STATE) === CLOSED) return;
       this.failureHandled = true;
       Atomics.store(this.control, STATE, FAILED);
+      // A failed worker has closed its connection but still listens: end the thread.
+      void this.worker.terminate();
       options.onFailure(reason);
     };
     this.worker.on("message", (message: { failed?: string }) => {
       if (message.failed !== undefined) fail(message.failed);
     });
     this.worker.on("error", (error) => fail(error.message));
-    this.worker.on("exit", (code) => fail(`the checkpoint worker exited (code ${code})`));
+    this.ended = new Promise((resolve) => {
+      this.worker.once("exit", (code) => {
+        fail(`the checkpoint worker exited (code ${code})`);
+        resolve();
+      });
+    });
   }
 
   /**
