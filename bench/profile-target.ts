@@ -1,6 +1,7 @@
 // One workload alone in this process, to profile it:
 //   node --cpu-prof --cpu-prof-dir=/tmp/prof dist/bench/profile-target.js MODE [seconds] [durability]
-// MODE: `latency` runs the host's six-operation cycle one call at a time; `throughput` runs 64
+// MODE: `latency` runs the host's six-operation cycle one call at a time; `baseline-latency` the
+// same cycle as bare round trips to the same plugin, one at a time; `throughput` runs 64
 // callers of create+delete through the host; `baseline-throughput` the same 64 callers as bare
 // round trips to the same plugin. It prints calls per second, the event loop's utilisation and
 // this process's CPU time per call.
@@ -9,7 +10,7 @@ import { hostCycle } from "./host-latency.js";
 import type { DurabilityName } from "./results.js";
 import { openSession } from "./session.js";
 import { withTempDir } from "./temp-dir.js";
-import { baselineUnit } from "./baseline.js";
+import { baselineCycle, baselineUnit } from "./baseline.js";
 import { hostUnit } from "./throughput.js";
 import { CYCLE_OPERATIONS } from "./workload.js";
 
@@ -24,8 +25,8 @@ await withTempDir("profile", async (dir) => {
     const cpu = process.cpuUsage();
     const until = performance.now() + seconds * 1000;
     let calls = 0;
-    if (mode === "latency") {
-      const cycle = hostCycle(session.host, CYCLE_OPERATIONS);
+    if (mode === "latency" || mode === "baseline-latency") {
+      const cycle = mode === "latency" ? hostCycle(session.host, CYCLE_OPERATIONS) : baselineCycle(session.baseline, CYCLE_OPERATIONS);
       const time = <T>(_op: string, fn: () => Promise<T>): Promise<T> => {
         calls++;
         return fn();
