@@ -38,7 +38,7 @@ describe("serve configuration", () => {
     expect(config.metrics).toEqual({ enabled: true, host: "127.0.0.1", port: 0 });
     expect(config.plugin.target).toMatchObject({
       command: process.execPath,
-      args: [expect.stringMatching(/file-driver\/main\.js$/), "--data-dir", join(dataDir, "file-driver"), "--bytes-per-gb", "1048576"],
+      args: [expect.stringMatching(/file-driver\/file-driver\.mjs$/), "--data-dir", join(dataDir, "file-driver"), "--bytes-per-gb", "1048576"],
     });
     expect(config.plugin.deadlinesMs).toEqual({});
     expect(config.shutdownGraceMs).toBe(30_000);

@@ -32,8 +32,8 @@ afterAll(() => {
 describe("README examples", () => {
   it("the embedding example runs: a group, two volumes, a cgsnapshot and a clone, all available", { timeout: 90_000 }, async () => {
     const code = exampleUnder("Embedding the host").replaceAll(
-      '"dist/examples/file-driver/main.js"',
-      JSON.stringify(join(root, "dist", "examples", "file-driver", "main.js")),
+      '"dist/examples/file-driver/file-driver.mjs"',
+      JSON.stringify(join(root, "dist", "examples", "file-driver", "file-driver.mjs")),
     );
     expect(code).toContain('from "cghost/host"');
     writeFileSync(join(dir, "embed.mjs"), code);

@@ -5,7 +5,8 @@ import { parseArgs } from "node:util";
 export const HELP = `file-driver: a cghost consistency-group driver that keeps volumes as sparse files.
 
 Usage:
-  node dist/examples/file-driver/main.js --data-dir DIR [--bytes-per-gb N] [--address ADDR]
+  node dist/examples/file-driver/file-driver.mjs --data-dir DIR [--bytes-per-gb N] [--address ADDR]
+  (file-driver.mjs is the bundle npm run build makes; main.js beside it runs the same driver)
 
 Options:
   --data-dir DIR      where volumes, groups, cgsnapshots and the operation ledger live
@@ -18,7 +19,7 @@ Options:
   -h, --help          print this text and exit
 
 Run it under cghost as a launched child, e.g. plugin command
-  node dist/examples/file-driver/main.js --data-dir ./.cghost/file-driver
+  node dist/examples/file-driver/file-driver.mjs --data-dir ./.cghost/file-driver
 The handshake, health and shutdown are the plugin SDK's (proto/README.md).
 `;
 
