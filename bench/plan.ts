@@ -26,10 +26,44 @@ export interface RunPlan {
   outPath?: string;
 }
 
-const USAGE = `usage: npm run bench -- [--quick] [--repeats N] [--only latency,throughput,scale,start] [--scale-volumes 1000,10000,100000] [--out file.json]`;
+const USAGE = `usage: npm run bench -- [--quick] [--repeats N] [--only latency,throughput,scale,start] [--scale-volumes 1000,10000,100000] [--out file.json]
+(npm run bench -- --help says what each does)`;
 
-/** Parses the command line into a plan; throws with the usage on anything unknown. */
-export function parsePlan(argv: readonly string[]): RunPlan {
+/** The --help text. */
+export const HELP = `usage: npm run bench -- [--quick] [--repeats N] [--only SECTIONS] [--scale-volumes N,N,...] [--out FILE]
+
+Measures the host against a bare grpc-js round trip to the same plugin process, on this machine,
+in one run (bench/README.md gives the method and the last results). Prints the tables, writes
+every figure to bench/results/<time>.json, and ends with the line
+  latency ratio p50 X.XX, throughput ratio Y.YY
+(host over baseline). Progress lines go to standard error.
+
+Sections (all four by default; about 9 minutes on 2 cores):
+  latency      the six operations one call at a time, p50 and p99, durability normal and full,
+               with the baseline back to back, after 300 us busy, and to a bare grpc-js server
+  throughput   create+delete on distinct groups at 1, 16, 64 and 256 concurrent callers
+  scale        create-cgsnapshot, delete-cgsnapshot and delete-group of one group of 1,000,
+               10,000 and 100,000 volumes, each in its own host process: time and peak RSS
+  start        launch to handshake and to first call answered: the example driver bundled (as
+               cghost serve launches it) and as tsc leaves it, and the bench driver
+
+Options:
+  --quick               baseline, one-at-a-time create and delete, throughput at 64 callers:
+                        under 60 s
+  --repeats N           repeat each figure N times (default 3); tables give median [min-max]
+  --only SECTIONS       comma-separated: latency,throughput,scale,start
+  --scale-volumes LIST  group sizes for scale (default 1000,10000,100000)
+  --out FILE            write the JSON there instead of bench/results/
+  -h, --help            print this text
+
+Examples:
+  npm run bench -- --quick
+  npm run bench -- --only scale --scale-volumes 1000,100000 --repeats 1
+  npm run bench -- --only start --repeats 7
+`;
+
+/** Parses the command line into a plan, or "help" for --help; throws with the usage on anything unknown. */
+export function parsePlan(argv: readonly string[]): RunPlan | "help" {
   let quick = false;
   let repeats: number | undefined;
   let only: Section[] | undefined;
@@ -47,7 +81,7 @@ export function parsePlan(argv: readonly string[]): RunPlan {
     else if (arg === "--only") only = value().split(",") as Section[];
     else if (arg === "--out") outPath = value();
     else if (arg === "--scale-volumes") scaleVolumes = value().split(",").map(Number);
-    else if (arg === "--help" || arg === "-h") throw new Error(USAGE);
+    else if (arg === "--help" || arg === "-h") return "help";
     else throw new Error(`unknown argument ${JSON.stringify(arg)}\n${USAGE}`);
   }
   if (scaleVolumes?.some((v) => !(Number.isInteger(v) && v >= 1))) throw new Error(`--scale-volumes takes whole numbers >= 1\n${USAGE}`);

@@ -5,7 +5,7 @@ import { createRequire } from "node:module";
 import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
 import { runLatency } from "./host-latency.js";
-import { parsePlan, type RunPlan } from "./plan.js";
+import { HELP, parsePlan, type RunPlan } from "./plan.js";
 import { runPluginStart } from "./plugin-start.js";
 import type { BenchResults } from "./results.js";
 import { runScale } from "./scale.js";
@@ -70,12 +70,16 @@ async function run(plan: RunPlan): Promise<BenchResults> {
 }
 
 async function main(): Promise<void> {
-  let plan: RunPlan;
+  let plan: RunPlan | "help";
   try {
     plan = parsePlan(process.argv.slice(2));
   } catch (error) {
     console.error(error instanceof Error ? error.message : String(error));
     process.exit(2);
+  }
+  if (plan === "help") {
+    process.stdout.write(HELP);
+    return;
   }
   const results = await run(plan);
   const outPath = plan.outPath ?? join(RESULTS_DIR, `${results.meta.startedAt.replace(/[:.]/g, "-")}${plan.quick ? "-quick" : ""}.json`);
