@@ -1,8 +1,10 @@
 // A plugin never outlives its host (proto/README.md, "Lifeline"): a host process killed with
 // SIGKILL cannot stop its plugin, yet the plugin exits on its own once descriptor 3 reaches EOF.
+// A host that dies otherwise without closing (an uncaught exception, process.exit()) still stops
+// its plugin and removes the plugin's private directory, in its 'exit' event.
 import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
@@ -38,30 +40,55 @@ async function exitOf(pid: number): Promise<boolean> {
   return !isAlive(pid);
 }
 
-it("the plugin exits by itself when its host is killed with SIGKILL", async () => {
+/** Starts killable-host in `dir` (also its TMPDIR, where the plugin's private directory goes); resolves with the plugin's pid. */
+async function startHost(end: "stay" | "throw" | "exit"): Promise<{ child: ChildProcess; pluginPid: number; stderr: string[] }> {
   dir = mkdtempSync(join(tmpdir(), "cghost-killed-host-"));
-  // TMPDIR: the host's private plugin directory, which a killed host cannot remove, goes in `dir`.
-  const child = spawn(process.execPath, [KILLABLE_HOST], { env: { ...process.env, HOST_DIR: dir, TMPDIR: dir }, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [KILLABLE_HOST], { env: { ...process.env, HOST_DIR: dir, TMPDIR: dir, HOST_END: end }, stdio: ["ignore", "pipe", "pipe"] });
   hostProcess = child;
   const stderr: string[] = [];
   child.stderr!.on("data", (chunk: Buffer) => stderr.push(chunk.toString()));
-  const exitedEarly = once(child, "exit").then(([code]) => {
-    throw new Error(`the host process exited with ${String(code)} before reporting its plugin: ${stderr.join("")}`);
-  });
+  const exit = once(child, "exit");
   const reported = (async () => {
     for await (const line of createInterface({ input: child.stdout! })) {
       const parsed = JSON.parse(line) as { pluginPid?: number };
       if (parsed.pluginPid !== undefined) return parsed.pluginPid;
     }
-    throw new Error("the host process closed stdout before reporting its plugin");
+    await exit;
+    throw new Error(`the host process exited with ${String(child.exitCode)} before reporting its plugin: ${stderr.join("")}`);
   })();
-  pluginPid = await Promise.race([reported, exitedEarly]);
-  expect(isAlive(pluginPid)).toBe(true);
+  pluginPid = await reported;
+  return { child, pluginPid, stderr };
+}
+
+/** The plugin private directories (`cghost-plugin-*`) left in the host's TMPDIR. */
+function pluginDirsLeft(): string[] {
+  return readdirSync(dir!).filter((name) => name.startsWith("cghost-plugin-"));
+}
+
+it("the plugin exits by itself when its host is killed with SIGKILL", async () => {
+  const { child, pluginPid: pid } = await startHost("stay");
+  expect(isAlive(pid)).toBe(true);
+  expect(pluginDirsLeft()).toHaveLength(1);
 
   const hostExit = once(child, "exit");
   child.kill("SIGKILL");
   const [, signal] = await hostExit;
   expect(signal).toBe("SIGKILL");
 
-  expect(await exitOf(pluginPid), `plugin ${pluginPid} still running 10 s after its host was killed`).toBe(true);
+  expect(await exitOf(pid), `plugin ${pid} still running 10 s after its host was killed`).toBe(true);
+  // Nothing of the host ran after SIGKILL: its private directory is the one thing that stays.
+  expect(pluginDirsLeft()).toHaveLength(1);
+});
+
+it.each([
+  ["dies of an uncaught exception", "throw", 1],
+  ["calls process.exit() without closing the host", "exit", 3],
+] as const)("when its host %s, the plugin is stopped and its private directory removed", async (_how, end, code) => {
+  const { child, pluginPid: pid, stderr } = await startHost(end);
+  const [exitCode] = (await once(child, "exit")) as [number | null];
+  expect(exitCode).toBe(code);
+  if (end === "throw") expect(stderr.join("")).toContain("an uncaught exception, on purpose");
+  // Removed synchronously in the host's 'exit' event, so already gone when its exit is seen.
+  expect(pluginDirsLeft()).toEqual([]);
+  expect(await exitOf(pid), `plugin ${pid} still running 10 s after its host exited`).toBe(true);
 });

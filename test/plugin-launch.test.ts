@@ -24,8 +24,11 @@ let privateTmp: string;
 let clients: PluginClient[];
 let sidecars: ChildProcess[];
 let pidFiles: string[];
+/** The process's 'exit' listeners before the test: a launched child adds one until it is stopped. */
+let exitListeners: number;
 
 beforeEach(() => {
+  exitListeners = process.listenerCount("exit");
   privateTmp = mkdtempSync(join(realTmp, "cghost-launch-test-"));
   process.env.TMPDIR = privateTmp;
   clients = [];
@@ -118,11 +121,12 @@ function leftovers(): string[] {
   return readdirSync(privateTmp);
 }
 
-/** Asserts a failed launch left nothing behind: its process is gone (ESRCH), its directory removed. */
+/** Asserts a failed launch left nothing behind: its process is gone (ESRCH), its directory removed, no 'exit' listener. */
 function expectCleanedUp(pid: number | undefined): void {
   expect(pid, "the fixture should have started and written its pid").toBeDefined();
   expect(isAlive(pid!)).toBe(false);
   expect(leftovers()).toEqual([]);
+  expect(process.listenerCount("exit")).toBe(exitListeners);
 }
 
 const createGroup = CreateConsistencyGroupRequest.fromPartial({ operationId: "op-1" });
@@ -199,6 +203,8 @@ describe("launchPlugin: a successful launch", () => {
     expect(plugin.capabilities.createFromSourceKinds).toEqual(["cgsnapshot", "group"]);
     const pid = plugin.pid!;
     expect(isAlive(pid)).toBe(true);
+    // Should this process end without closing it, the launch stops the plugin and removes its directory then.
+    expect(process.listenerCount("exit")).toBe(exitListeners + 1);
     expect(plugin.address).toMatch(new RegExp(`^unix://${privateTmp}/cghost-plugin-[^/]+/plugin\\.sock$`));
     const socketDir = dirname(plugin.address.slice("unix://".length));
     expect(statSync(socketDir).mode & 0o777).toBe(0o700);
@@ -213,6 +219,7 @@ describe("launchPlugin: a successful launch", () => {
     await plugin.close();
     expect(isAlive(pid)).toBe(false);
     expect(leftovers()).toEqual([]);
+    expect(process.listenerCount("exit")).toBe(exitListeners);
     await plugin.close(); // idempotent
     const late = await plugin.call("create_group", createGroup, { deadlineMs: 1000 });
     expect(late).toMatchObject({ kind: "raised", failure: { code: "TRANSPORT_FAILED" } });

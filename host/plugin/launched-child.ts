@@ -2,6 +2,7 @@
 // directory, and stopping it. Signals go to the child's process group, and never after its exit
 // was seen: by then the pid may belong to another process.
 import type { ChildProcess } from "node:child_process";
+import { rmSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import type { Duplex } from "node:stream";
 import type { Logger } from "pino";
@@ -19,6 +20,16 @@ export class LaunchedChild {
   readonly exited: Promise<ChildExit>;
   private exit: ChildExit | undefined;
   private stopping: Promise<void> | undefined;
+  /**
+   * If the host process ends without stopping the child (an uncaught exception, process.exit()),
+   * it still asks the plugin's group to stop and removes the private directory, synchronously:
+   * nothing asynchronous runs once 'exit' is emitted. (SIGKILL leaves no chance; the plugin then
+   * sees its lifeline close and exits, and only the directory stays.)
+   */
+  private readonly onHostExit = (): void => {
+    this.signalGroup("SIGTERM");
+    rmSync(this.dir, { recursive: true, force: true });
+  };
 
   constructor(
     child: ChildProcess & { pid: number },
@@ -35,6 +46,7 @@ export class LaunchedChild {
         resolve(this.exit);
       });
     });
+    process.once("exit", this.onHostExit);
   }
 
   /** The exit once seen, else undefined (still running, or its exit not yet reported). */
@@ -67,6 +79,7 @@ export class LaunchedChild {
       }
     }
     this.lifeline.destroy();
+    process.removeListener("exit", this.onHostExit);
     await rm(this.dir, { recursive: true, force: true });
   }
 
