@@ -24,7 +24,7 @@ let privateTmp: string;
 let clients: PluginClient[];
 let sidecars: ChildProcess[];
 let pidFiles: string[];
-/** The process's 'exit' listeners before the test: a launched child adds one until it is stopped. */
+/** The process's 'exit' listeners before the test: launched children not yet stopped share one more. */
 let exitListeners: number;
 
 beforeEach(() => {

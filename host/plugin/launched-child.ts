@@ -13,6 +13,23 @@ export interface ChildExit {
   signal: NodeJS.Signals | null;
 }
 
+/**
+ * The children not yet stopped. If the host process ends without stopping them (an uncaught
+ * exception, process.exit()), one 'exit' listener, there while any is live, asks each plugin's
+ * group to stop and removes its private directory, synchronously: nothing asynchronous runs once
+ * 'exit' is emitted. (SIGKILL leaves no chance: the plugin then sees its lifeline close and exits,
+ * and only the directory stays.)
+ */
+const live = new Set<LaunchedChild>();
+
+function stopLiveChildrenNow(): void {
+  for (const child of live) child.stopNow();
+}
+
+function forget(child: LaunchedChild): void {
+  if (live.delete(child) && live.size === 0) process.removeListener("exit", stopLiveChildrenNow);
+}
+
 /** A spawned plugin process (with `detached: true`, so it leads its own process group). */
 export class LaunchedChild {
   readonly pid: number;
@@ -20,16 +37,6 @@ export class LaunchedChild {
   readonly exited: Promise<ChildExit>;
   private exit: ChildExit | undefined;
   private stopping: Promise<void> | undefined;
-  /**
-   * If the host process ends without stopping the child (an uncaught exception, process.exit()),
-   * it still asks the plugin's group to stop and removes the private directory, synchronously:
-   * nothing asynchronous runs once 'exit' is emitted. (SIGKILL leaves no chance; the plugin then
-   * sees its lifeline close and exits, and only the directory stays.)
-   */
-  private readonly onHostExit = (): void => {
-    this.signalGroup("SIGTERM");
-    rmSync(this.dir, { recursive: true, force: true });
-  };
 
   constructor(
     child: ChildProcess & { pid: number },
@@ -46,7 +53,8 @@ export class LaunchedChild {
         resolve(this.exit);
       });
     });
-    process.once("exit", this.onHostExit);
+    live.add(this);
+    if (live.size === 1) process.on("exit", stopLiveChildrenNow);
   }
 
   /** The exit once seen, else undefined (still running, or its exit not yet reported). */
@@ -79,8 +87,25 @@ export class LaunchedChild {
       }
     }
     this.lifeline.destroy();
-    process.removeListener("exit", this.onHostExit);
+    forget(this);
     await rm(this.dir, { recursive: true, force: true });
+  }
+
+  /**
+   * For the host process's exit: asks the child's group to stop and removes the directory,
+   * synchronously; best effort, as nothing can report a failure any more.
+   */
+  stopNow(): void {
+    try {
+      this.signalGroup("SIGTERM");
+    } catch {
+      // EPERM and the like: the lifeline's end-of-file still tells the plugin.
+    }
+    try {
+      rmSync(this.dir, { recursive: true, force: true });
+    } catch {
+      // A directory that cannot be removed now stays, as after SIGKILL.
+    }
   }
 
   private signalGroup(signal: NodeJS.Signals): void {
