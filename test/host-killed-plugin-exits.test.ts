@@ -41,7 +41,7 @@ async function exitOf(pid: number): Promise<boolean> {
 }
 
 /** Starts killable-host in `dir` (also its TMPDIR, where the plugin's private directory goes); resolves with the plugin's pid. */
-async function startHost(end: "stay" | "throw" | "exit"): Promise<{ child: ChildProcess; pluginPid: number; stderr: string[] }> {
+async function startHost(end: "stay" | "throw" | "exit"): Promise<{ child: ChildProcess; exited: Promise<unknown[]>; pluginPid: number; stderr: string[] }> {
   dir = mkdtempSync(join(tmpdir(), "cghost-killed-host-"));
   const child = spawn(process.execPath, [KILLABLE_HOST], { env: { ...process.env, HOST_DIR: dir, TMPDIR: dir, HOST_END: end }, stdio: ["ignore", "pipe", "pipe"] });
   hostProcess = child;
@@ -57,7 +57,8 @@ async function startHost(end: "stay" | "throw" | "exit"): Promise<{ child: Child
     throw new Error(`the host process exited with ${String(child.exitCode)} before reporting its plugin: ${stderr.join("")}`);
   })();
   pluginPid = await reported;
-  return { child, pluginPid, stderr };
+  // `exited` was listened for from the spawn on: a host that ends by itself may be gone already.
+  return { child, exited: exit, pluginPid, stderr };
 }
 
 /** The plugin private directories (`cghost-plugin-*`) left in the host's TMPDIR. */
@@ -84,8 +85,8 @@ it.each([
   ["dies of an uncaught exception", "throw", 1],
   ["calls process.exit() without closing the host", "exit", 3],
 ] as const)("when its host %s, the plugin is stopped and its private directory removed", async (_how, end, code) => {
-  const { child, pluginPid: pid, stderr } = await startHost(end);
-  const [exitCode] = (await once(child, "exit")) as [number | null];
+  const { exited, pluginPid: pid, stderr } = await startHost(end);
+  const [exitCode] = (await exited) as [number | null];
   expect(exitCode).toBe(code);
   if (end === "throw") expect(stderr.join("")).toContain("an uncaught exception, on purpose");
   // Removed synchronously in the host's 'exit' event, so already gone when its exit is seen.
