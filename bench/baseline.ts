@@ -1,6 +1,6 @@
 // The baseline: a bare grpc-js unary round trip over the Unix socket to the plugin process, with
 // the same request and response messages as each operation, and no host, journal or database.
-import { credentials } from "@grpc/grpc-js";
+import { credentials, Metadata } from "@grpc/grpc-js";
 import { ConsistencyGroupDriverServiceClient } from "../gen/cgdriver/v1/driver.js";
 import { CLIENT_OPTIONS } from "./channel-options.js";
 import { type BenchOperation, sampleRequests, type SampleRequests } from "./sample-requests.js";
@@ -16,9 +16,16 @@ const CLIENT_METHOD = {
   delete_cgsnapshot: "deleteCgSnapshot",
 } as const satisfies Record<BenchOperation, keyof ConsistencyGroupDriverServiceClient>;
 
+/** What the host sends with each of its calls: an `x-request-id` and a deadline. */
+export interface AsTheHostSends {
+  requestId: string;
+  deadlineMs: number;
+}
+
 /** A plain client of the driver service: one unary call per operation, nothing else. */
 export interface BaselineClient {
-  call<K extends BenchOperation>(op: K, request: SampleRequests[K]): Promise<void>;
+  /** Without `asHost` the call carries no metadata and no deadline: the bare round trip. */
+  call<K extends BenchOperation>(op: K, request: SampleRequests[K], asHost?: AsTheHostSends): Promise<void>;
   close(): void;
 }
 
@@ -32,10 +39,18 @@ export async function openBaselineClient(address: string): Promise<BaselineClien
     client.waitForReady(Date.now() + 10_000, (error) => (error ? reject(error) : resolve())),
   );
   return {
-    call: (op, request) =>
+    call: (op, request, asHost) =>
       new Promise<void>((resolve, reject) => {
-        const method = client[CLIENT_METHOD[op]] as (req: unknown, cb: (error: Error | null) => void) => unknown;
-        method.call(client, request, (error: Error | null) => (error ? reject(error) : resolve()));
+        const done = (error: Error | null): void => (error ? reject(error) : resolve());
+        if (asHost === undefined) {
+          const method = client[CLIENT_METHOD[op]] as (req: unknown, cb: (error: Error | null) => void) => unknown;
+          method.call(client, request, done);
+          return;
+        }
+        const metadata = new Metadata();
+        metadata.set("x-request-id", asHost.requestId);
+        const method = client[CLIENT_METHOD[op]] as (req: unknown, md: Metadata, opts: { deadline: number }, cb: (error: Error | null) => void) => unknown;
+        method.call(client, request, metadata, { deadline: Date.now() + asHost.deadlineMs }, done);
       }),
     close: () => client.close(),
   };

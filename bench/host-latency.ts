@@ -1,9 +1,12 @@
 // One-at-a-time latency of the six operations through the host, beside the baseline round trip
 // to the same plugin process, for one SQLite durability; and, for reference, the round trip to a
-// bare grpc-js server (no plugin SDK) answering the same messages.
+// bare grpc-js server (no plugin SDK) answering the same messages, the baseline after a busy gap,
+// and the write-ahead floor (bench/floor.ts).
+import { join } from "node:path";
 import type { Host } from "../host/index.js";
 import { startBareServer } from "./bare-server-process.js";
 import { baselineCycle, openBaselineClient } from "./baseline.js";
+import { floorCycle, openFloorJournal } from "./floor.js";
 import type { DurabilityName, LatencyRow } from "./results.js";
 import type { BenchOperation } from "./sample-requests.js";
 import { openSession } from "./session.js";
@@ -48,7 +51,7 @@ export async function runLatency(options: {
   /** Also time the reference sides (off in the quick run). */
   referenceSides: boolean;
 }): Promise<LatencyRow[]> {
-  const runs: Array<{ baseline: LatencyRecord; host: LatencyRecord; bare?: LatencyRecord; afterBusy?: LatencyRecord }> = [];
+  const runs: Array<{ baseline: LatencyRecord; host: LatencyRecord; bare?: LatencyRecord; afterBusy?: LatencyRecord; floor?: LatencyRecord }> = [];
   for (let repeat = 0; repeat < options.repeats; repeat++) {
     await withTempDir(`latency-${options.durability}`, async (dir) => {
       const session = await openSession(dir, { durability: options.durability });
@@ -61,16 +64,22 @@ export async function runLatency(options: {
           return;
         }
         const bare = await startBareServer(dir);
+        const journal = openFloorJournal(join(dir, "floor.db"), options.durability);
         try {
           const bareClient = await openBaselineClient(bare.address);
           try {
-            const references = [baselineCycle(bareClient, operations), baselineCycle(session.baseline, operations, { busyUsBefore: GAP_BUSY_US })];
-            const [b, h, r, g] = await measureLatencySides([...sides, ...references], options.plan);
-            runs.push({ baseline: b!, host: h!, bare: r!, afterBusy: g! });
+            const references = [
+              baselineCycle(bareClient, operations),
+              baselineCycle(session.baseline, operations, { busyUsBefore: GAP_BUSY_US }),
+              floorCycle(session.baseline, journal, operations),
+            ];
+            const [b, h, r, g, f] = await measureLatencySides([...sides, ...references], options.plan);
+            runs.push({ baseline: b!, host: h!, bare: r!, afterBusy: g!, floor: f! });
           } finally {
             bareClient.close();
           }
         } finally {
+          journal.close();
           await bare.stop();
         }
       } finally {
@@ -79,8 +88,8 @@ export async function runLatency(options: {
     });
   }
   return options.plan.operations.map((operation) => {
-    const p = (side: "baseline" | "host" | "bare" | "afterBusy") => runs.map((run) => latencyPercentiles(run[side]?.samples[operation] ?? []));
-    const [base, host, bare, afterBusy] = [p("baseline"), p("host"), p("bare"), p("afterBusy")];
+    const p = (side: "baseline" | "host" | "bare" | "afterBusy" | "floor") => runs.map((run) => latencyPercentiles(run[side]?.samples[operation] ?? []));
+    const [base, host, bare, afterBusy, floor] = [p("baseline"), p("host"), p("bare"), p("afterBusy"), p("floor")];
     const cpu = (side: "baseline" | "host") => summarize(runs.map((run) => run[side].cpuUs / run[side].calls));
     return {
       durability: options.durability,
@@ -93,6 +102,8 @@ export async function runLatency(options: {
       ratioP99: summarize(host.map((x, i) => ratio(x.p99, base[i]!.p99))),
       bareServerP50: summarize(bare.map((x) => x.p50)),
       baselineAfterBusyP50: summarize(afterBusy.map((x) => x.p50)),
+      floorP50: summarize(floor.map((x) => x.p50)),
+      floorRatioP50: summarize(floor.map((x, i) => ratio(x.p50, base[i]!.p50))),
       baselineCpuUsPerCall: cpu("baseline"),
       hostCpuUsPerCall: cpu("host"),
     };

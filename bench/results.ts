@@ -24,6 +24,12 @@ export interface LatencyRow {
    */
   baselineAfterBusyP50: Summary;
   /**
+   * For reference: the write-ahead floor (bench/floor.ts), the baseline's round trip between two
+   * minimal commits and sent as the host sends its calls; and its p50 over the baseline's.
+   */
+  floorP50: Summary;
+  floorRatioP50: Summary;
+  /**
    * CPU time of the bench process per driver call while each side ran (every operation of the
    * cycle, so the same for every row of one durability): the host's own cost, free of the
    * scheduling noise that wall-clock latency picks up on a shared machine.

@@ -29,7 +29,7 @@ export function renderResults(results: BenchResults): string {
     out.push("", "## One at a time: latency (µs) and ratio host / baseline");
     out.push(
       renderTable(
-        ["durability", "operation", "baseline p50", "host p50", "ratio p50", "baseline p99", "host p99", "ratio p99", "bare server p50", `baseline p50, ${GAP_BUSY_US} µs busy before`],
+        ["durability", "operation", "baseline p50", "host p50", "ratio p50", "baseline p99", "host p99", "ratio p99", "bare server p50", `baseline p50, ${GAP_BUSY_US} µs busy before`, "write-ahead floor p50", "floor / baseline p50"],
         results.latency.map((r) => [
           r.durability,
           r.operation,
@@ -41,6 +41,8 @@ export function renderResults(results: BenchResults): string {
           cell(r.ratioP99, 2),
           cell(r.bareServerP50),
           cell(r.baselineAfterBusyP50),
+          cell(r.floorP50),
+          cell(r.floorRatioP50, 2),
         ]),
       ),
     );
