@@ -90,7 +90,8 @@ export async function runLatency(options: {
   return options.plan.operations.map((operation) => {
     const p = (side: "baseline" | "host" | "bare" | "afterBusy" | "floor") => runs.map((run) => latencyPercentiles(run[side]?.samples[operation] ?? []));
     const [base, host, bare, afterBusy, floor] = [p("baseline"), p("host"), p("bare"), p("afterBusy"), p("floor")];
-    const cpu = (side: "baseline" | "host") => summarize(runs.map((run) => run[side].cpuUs / run[side].calls));
+    const cpu = (side: "baseline" | "host" | "floor") =>
+      summarize(runs.flatMap((run) => (run[side] === undefined ? [] : [run[side].cpuUs / run[side].calls])));
     return {
       durability: options.durability,
       operation,
@@ -106,6 +107,7 @@ export async function runLatency(options: {
       floorRatioP50: summarize(floor.map((x, i) => ratio(x.p50, base[i]!.p50))),
       baselineCpuUsPerCall: cpu("baseline"),
       hostCpuUsPerCall: cpu("host"),
+      floorCpuUsPerCall: cpu("floor"),
     };
   });
 }

@@ -36,6 +36,8 @@ export interface LatencyRow {
    */
   baselineCpuUsPerCall: Summary;
   hostCpuUsPerCall: Summary;
+  /** The write-ahead floor's, when it ran (full runs). */
+  floorCpuUsPerCall: Summary;
 }
 
 /** Calls per second at one concurrency. */

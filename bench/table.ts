@@ -52,12 +52,13 @@ export function renderResults(results: BenchResults): string {
     out.push("", "## CPU of the calling process per driver call, one at a time (µs)");
     out.push(
       renderTable(
-        ["durability", "baseline client", "host", "host - baseline"],
+        ["durability", "baseline client", "host", "host - baseline", "write-ahead floor"],
         cpuRows.map((r) => [
           r.durability,
           cell(r.baselineCpuUsPerCall),
           cell(r.hostCpuUsPerCall),
           (r.hostCpuUsPerCall.median - r.baselineCpuUsPerCall.median).toFixed(0),
+          cell(r.floorCpuUsPerCall),
         ]),
       ),
     );
