@@ -548,26 +548,34 @@ describe("rowAfterWrite: the row applyWrites leaves, computed without reading it
       { kind: "volume", id: "v39", expect: ["deleting"], status: "error_deleting" },
     ];
     const before = store.listVolumes({ groupId: "g1" });
+    const untouched = structuredClone(before);
     const at = store.applyWrites(writes);
     expect(at).toMatch(/^\d{4}-\d\d-\d\dT/);
+    // rowAfterWrite copies: the row it is given stays as it was.
+    for (const [i, write] of writes.entries()) expect(rowAfterWrite(before[i]!, write, at)).toEqual(store.getVolume(write.id));
+    expect(before).toEqual(untouched);
+    // rowsAfterWrites writes into the rows it is given and returns them.
     const computed = rowsAfterWrites("volume", before, writes, at)!;
     expect(computed).toHaveLength(40);
+    expect(computed.every((row, i) => row === before[i])).toBe(true);
     expect(store.getVolumes(ids)).toEqual(computed);
     // Only what the write names changes: the untouched provider fields and metadata keys stay.
     expect(computed[34]).toMatchObject({ providerLocation: "new", providerId: "old-id", metadata: { a: "1", b: "3", c: "4" }, lastError });
-    expect(rowAfterWrite(before[35]!, writes[35]!, at)).toEqual(store.getVolume("v35"));
   });
 
-  it("rowsAfterWrites gives up when a row has no write, has two, or a write names another row", () => {
+  it("rowsAfterWrites gives up, leaving every row as it was, when a row has no write, has two, or a write names another row", () => {
     const store = open();
     addVolume(store, "v1");
     addVolume(store, "v2");
     const rows = store.listVolumes();
+    const stored = structuredClone(rows);
     const write = (id: string): RowWrite => ({ kind: "volume", id, expect: ["available"], status: "error" });
     expect(rowsAfterWrites("volume", rows, [write("v1")], "t")).toBeUndefined();
     expect(rowsAfterWrites("volume", rows, [write("v1"), write("v2"), write("v2")], "t")).toBeUndefined();
     expect(rowsAfterWrites("volume", rows, [write("v1"), write("v3")], "t")).toBeUndefined();
+    expect(rows).toEqual(stored);
     expect(rowsAfterWrites("volume", rows, [write("v2"), write("v1"), { ...write("g"), kind: "group" }], "t")?.map((v) => v.id)).toEqual(["v1", "v2"]);
+    expect(rows.map((v) => [v.status, v.updatedAt])).toEqual([["error", "t"], ["error", "t"]]);
   });
 });
 

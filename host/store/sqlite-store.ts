@@ -660,12 +660,13 @@ class SqliteStoreImpl implements SqliteStore {
     const now = timestamp();
     // Writes that change the same columns to the same values (a delete's hundred thousand
     // "deleted" volumes) run as one set-based UPDATE; the rest row by row, in order.
-    const batches = new Map<string, { first: RowWrite; ids: string[] }>();
-    const keys: string[] = [];
+    const batches = new Map<string, WriteBatch>();
+    // Each write's batch, by index: the row-by-row pass skips the set-based ones without a lookup.
+    const batchOf: WriteBatch[] = [];
     const seen: Record<EntityKind, Set<string>> = { group: new Set(), volume: new Set(), cgsnapshot: new Set(), snapshot: new Set() };
     let repeated = false;
     let previousWrite: RowWrite | undefined;
-    let previousKey = "";
+    let previousBatch: WriteBatch | undefined;
     for (const write of writes) {
       if (!STATUSES[write.kind].has(write.status)) checkStatus(write.kind, `write of '${write.id}'`, write.status);
       if (write.expect.length === 0) throw new RangeError(`write of ${write.kind} ${write.id} names no expected status`);
@@ -675,25 +676,31 @@ class SqliteStoreImpl implements SqliteStore {
       const seenOfKind = seen[write.kind];
       if (seenOfKind.has(write.id)) repeated = true;
       seenOfKind.add(write.id);
-      // A large answer's writes come in runs of one shape: reuse the key instead of building it again.
-      const key = previousWrite !== undefined && sameShape(previousWrite, write) ? previousKey : batchKey(write);
+      // A large answer's writes come in runs of one shape: the run shares its batch, found once.
+      let batch = previousWrite !== undefined && sameShape(previousWrite, write) ? previousBatch : undefined;
+      if (batch === undefined) {
+        const key = batchKey(write);
+        batch = batches.get(key);
+        if (batch === undefined) batches.set(key, (batch = { first: write, ids: [], setBased: false }));
+      }
+      batch.ids.push(write.id);
+      batchOf.push(batch);
       previousWrite = write;
-      previousKey = key;
-      keys.push(key);
-      const batch = batches.get(key);
-      if (batch) batch.ids.push(write.id);
-      else batches.set(key, { first: write, ids: [write.id] });
+      previousBatch = batch;
     }
-    for (const { first, ids } of batches.values()) {
+    for (const batch of batches.values()) {
       // Two writes of one row must apply in their order: only then is it row by row throughout.
-      if (repeated || ids.length < SET_BASED_MIN_ROWS) continue;
+      if (repeated || batch.ids.length < SET_BASED_MIN_ROWS) continue;
+      const { first, ids } = batch;
       const { set, values } = writeAssignments(first, now);
       const parent = first.kind === "volume" ? parents?.volume : first.kind === "snapshot" ? parents?.snapshot : undefined;
       const written = this.casMany(first.kind, ids, first.expect, set, values, parent);
       if (written.length !== ids.length) this.conflictAmong(first.kind, ids, written, first.expect);
+      batch.setBased = true;
     }
-    for (const [i, write] of writes.entries()) {
-      if (!repeated && batches.get(keys[i]!)!.ids.length >= SET_BASED_MIN_ROWS) continue;
+    for (let i = 0; i < writes.length; i++) {
+      if (batchOf[i]!.setBased) continue;
+      const write = writes[i]!;
       const { set, values } = writeAssignments(write, now);
       const statement = this.cas(write.kind, write.expect.length, set);
       if (naming(write.kind, write.id, () => statement.run(...values, write.id, ...write.expect)).changes !== 1) {
@@ -838,6 +845,14 @@ function decodeEach<R, T>(rows: IterableIterator<R>, convert: (raw: R) => T): T[
 
 function pick<R>(listing: Listing<R>, filter: ListFilter | undefined): Statement<unknown[], R> {
   return filter?.includeDeleted === true ? listing.all : listing.live;
+}
+
+/** Writes of one shape (same columns, same values), run set-based once there are SET_BASED_MIN_ROWS of them. */
+interface WriteBatch {
+  first: RowWrite;
+  ids: string[];
+  /** Applied by one set-based UPDATE; the row-by-row pass skips its writes. */
+  setBased: boolean;
 }
 
 /** The column naming a row's parent, for the kinds a Parents hint covers (each has an index starting with it). */
