@@ -64,22 +64,25 @@ export async function runLatency(options: {
           return;
         }
         const bare = await startBareServer(dir);
-        const journal = openFloorJournal(join(dir, "floor.db"), options.durability);
         try {
-          const bareClient = await openBaselineClient(bare.address);
+          const journal = openFloorJournal(join(dir, "floor.db"), options.durability);
           try {
-            const references = [
-              baselineCycle(bareClient, operations),
-              baselineCycle(session.baseline, operations, { busyUsBefore: GAP_BUSY_US }),
-              floorCycle(session.baseline, journal, operations),
-            ];
-            const [b, h, r, g, f] = await measureLatencySides([...sides, ...references], options.plan);
-            runs.push({ baseline: b!, host: h!, bare: r!, afterBusy: g!, floor: f! });
+            const bareClient = await openBaselineClient(bare.address);
+            try {
+              const references = [
+                baselineCycle(bareClient, operations),
+                baselineCycle(session.baseline, operations, { busyUsBefore: GAP_BUSY_US }),
+                floorCycle(session.baseline, journal, operations),
+              ];
+              const [b, h, r, g, f] = await measureLatencySides([...sides, ...references], options.plan);
+              runs.push({ baseline: b!, host: h!, bare: r!, afterBusy: g!, floor: f! });
+            } finally {
+              bareClient.close();
+            }
           } finally {
-            bareClient.close();
+            journal.close();
           }
         } finally {
-          journal.close();
           await bare.stop();
         }
       } finally {
