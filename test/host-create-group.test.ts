@@ -47,6 +47,16 @@ describe("create group (RULES.md section 1)", () => {
     expect(JSON.parse(String(row.metadata))).toEqual({ tier: "fast" });
   });
 
+  it("R1.3 a model_update reporting error_deleting does not fail a create: the group is stored available", async () => {
+    h.script({ create_group: { respond: { modelUpdate: { status: GroupStatus.GROUP_STATUS_ERROR_DELETING, providerId: "cg-9" } } } });
+    const group = await h.host.createGroup({ name: "g5", volumeTypes: ["gold"] });
+    expect(group.status).toBe("available");
+    const row = h.row("groups", group.id)!;
+    expect(row.status).toBe("available");
+    expect(row.provider_id).toBe("cg-9");
+    expect(row.last_error).toBeNull();
+  });
+
   it("R1.4 no model_update leaves the group available", async () => {
     h.script({ create_group: { respond: {} } });
     const group = await h.host.createGroup({ name: "g4", volumeTypes: ["gold", "silver"] });

@@ -55,6 +55,15 @@ describe("create group from source (RULES.md section 2)", () => {
     expect(result.warnings[0]).toContain("volume v1 error");
   });
 
+  it("R2.2 a group reported error_deleting is applied like any status there: everything ends available, with a warning", () => {
+    const result = decideCreateGroupFromSource({ group, volumes }, answer({ modelUpdate: { status: GroupStatus.GROUP_STATUS_ERROR_DELETING } }), CTX);
+    expect(result.ruleId).toBe("R2.2");
+    expect(result.ok).toBe(true);
+    expect(result.writes.map((w) => w.status)).toStrictEqual(["available", "available", "available", "available"]);
+    expect(result.warnings).toHaveLength(1);
+    expect(result.warnings[0]).toContain("group g1 error_deleting");
+  });
+
   it("R2.2 a returned answer with both fields absent ends everything available, without a warning", () => {
     const result = decideCreateGroupFromSource({ group, volumes }, answer({}), CTX);
     expect(result).toStrictEqual({

@@ -75,6 +75,20 @@ describe("create group (RULES.md section 1)", () => {
     expect(result.writes).toStrictEqual([write("group", "g1", "creating", "available")]);
   });
 
+  it("R1.3 a model_update reporting error_deleting does not fail a create: the group ends available, with a warning", () => {
+    const result = decideCreateGroup(
+      { group },
+      answer({ modelUpdate: { status: GroupStatus.GROUP_STATUS_ERROR_DELETING, providerId: "cg-1" } }),
+      CTX,
+    );
+    expect(result.ruleId).toBe("R1.3");
+    expect(result.ok).toBe(true);
+    expect(result.writes).toStrictEqual([write("group", "g1", "creating", "available", { provider: { providerId: "cg-1" } })]);
+    expect(result.warnings).toHaveLength(1);
+    expect(result.warnings[0]).toContain("error_deleting");
+    expect(result.warnings[0]).toContain("only error fails a create");
+  });
+
   it("R1.4 no model_update leaves the group available", () => {
     const result = decideCreateGroup({ group }, answer({}), CTX);
     expect(result).toStrictEqual({

@@ -208,9 +208,9 @@ describe("R7.3 a status the entity cannot have in that operation", () => {
     });
   });
 
-  it("R7.3 create group: a transitional status, DELETED and ERROR_DELETING are not answers to a create", () => {
-    const { GROUP_STATUS_CREATING, GROUP_STATUS_DELETED, GROUP_STATUS_ERROR_DELETING } = GroupStatus;
-    for (const status of [GROUP_STATUS_CREATING, GROUP_STATUS_DELETED, GROUP_STATUS_ERROR_DELETING]) {
+  it("R7.3 create group: a transitional status and DELETED are not answers to a create", () => {
+    const { GROUP_STATUS_CREATING, GROUP_STATUS_DELETED } = GroupStatus;
+    for (const status of [GROUP_STATUS_CREATING, GROUP_STATUS_DELETED]) {
       const result = createGroup({ modelUpdate: { status } });
       expectRefused(result, { raisedRow: "R1.1", malformed: "R7.3", names: `${GroupStatus[status]} (${status})`, rows: GROUP });
     }
@@ -245,14 +245,14 @@ describe("R7.3 a status the entity cannot have in that operation", () => {
     });
   });
 
-  it("R7.3 update group: CREATING, ERROR_DELETING and DELETED entries are refused, and so is a group ERROR_DELETING", () => {
+  it("R7.3 update group: CREATING, ERROR_DELETING and DELETED entries are refused, and so is a group DELETED", () => {
     const { VOLUME_STATUS_CREATING, VOLUME_STATUS_ERROR_DELETING, VOLUME_STATUS_DELETED } = VolumeStatus;
     for (const status of [VOLUME_STATUS_CREATING, VOLUME_STATUS_ERROR_DELETING, VOLUME_STATUS_DELETED]) {
       const result = updateGroup(updateAnswer({ addVolumesUpdate: { updates: [{ id: "a1", status }] } }));
       expectRefused(result, { raisedRow: "R4.1", malformed: "R7.3", names: VolumeStatus[status], rows: UPDATE_ROWS });
     }
-    const group = updateGroup(updateAnswer({ modelUpdate: { status: GroupStatus.GROUP_STATUS_ERROR_DELETING } }));
-    expectRefused(group, { raisedRow: "R4.1", malformed: "R7.3", names: "GROUP_STATUS_ERROR_DELETING", rows: UPDATE_ROWS });
+    const group = updateGroup(updateAnswer({ modelUpdate: { status: GroupStatus.GROUP_STATUS_DELETED } }));
+    expectRefused(group, { raisedRow: "R4.1", malformed: "R7.3", names: "GROUP_STATUS_DELETED", rows: UPDATE_ROWS });
   });
 
   it("R7.3 create cgsnapshot: DELETED is valid only in a delete, for the cgsnapshot and its snapshots", () => {

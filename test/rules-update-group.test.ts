@@ -55,6 +55,15 @@ describe("update group (RULES.md section 4)", () => {
     ]);
   });
 
+  it("R4.3 a group model_update reporting error_deleting is not a failure: the group ends available, with a warning", () => {
+    const result = decideUpdateGroup(rows, answer({ modelUpdate: { status: GroupStatus.GROUP_STATUS_ERROR_DELETING } }), CTX);
+    expect(result.ruleId).toBe("R4.3");
+    expect(result.ok).toBe(true);
+    expect(result.writes[0]).toStrictEqual(write("group", "g1", "updating", "available"));
+    expect(result.warnings).toHaveLength(1);
+    expect(result.warnings[0]).toContain("error_deleting");
+  });
+
   it("R4.3 otherwise entries are applied, others keep their status, added volumes join and removed leave", () => {
     const result = decideUpdateGroup(
       rows,

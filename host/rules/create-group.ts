@@ -1,6 +1,6 @@
 // RULES.md section 1: create_consistencygroup(group). The group is `creating` before the call.
 import type { CreateConsistencyGroupResponse } from "../contract.js";
-import type { GroupRow } from "../model.js";
+import { isErrorLike, type GroupRow } from "../model.js";
 import { malformedCreateGroup } from "./malformed.js";
 import type { DriverOutcome, RuleContext, RuleResult } from "./outcome.js";
 import { failedResult, okResult, raisedResult, reportedStatusFailure } from "./results.js";
@@ -19,7 +19,7 @@ export function decideCreateGroup(
 
   const update = screened.response.modelUpdate;
   const provider = providerOf(update);
-  // Only `error` can fail a create: error_deleting is refused as malformed here (R7.3).
+  // Only `error` fails a create (R1.2); any other status, error_deleting included, ends available (R1.3).
   if (reportedStatus("group", update) === "error") {
     const failure = reportedStatusFailure(modelPhrases(group, update, (s) => s === "error"), undefined, {
       kind: "group",
@@ -28,5 +28,8 @@ export function decideCreateGroup(
     return failedResult("R1.2", [rowWrite(group, "error", { provider, lastError: lastErrorOf(failure, ctx) })], failure);
   }
   if (update === undefined) return okResult("R1.4", [rowWrite(group, "available")]);
-  return okResult("R1.3", [rowWrite(group, "available", { provider })]);
+  const reported = modelPhrases(group, update, isErrorLike);
+  const warnings =
+    reported.length === 0 ? [] : [`the driver reported ${reported.join(", ")}; only error fails a create, so the group ends available`];
+  return okResult("R1.3", [rowWrite(group, "available", { provider })], warnings);
 }

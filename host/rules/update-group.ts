@@ -73,7 +73,11 @@ export function decideUpdateGroup(
     ...added.map(memberWrite(addEntries, group.id)),
     ...removed.map(memberWrite(removeEntries, null)),
   ];
-  const reported = [...reportedPhrases(added, addEntries, isErrorLike), ...reportedPhrases(removed, removeEntries, isErrorLike)];
+  const reported = [
+    ...modelPhrases(group, modelUpdate, isErrorLike),
+    ...reportedPhrases(added, addEntries, isErrorLike),
+    ...reportedPhrases(removed, removeEntries, isErrorLike),
+  ];
   const warnings =
     reported.length === 0
       ? []
