@@ -1,7 +1,6 @@
 // Transport classification: what a failed driver call means (RULES.md section 8). One table, one
 // comment per gRPC code, in the shape of external-provisioner's checkError. The class says whether
-// the request can have reached the driver; retries will key on it (not done yet: a later change
-// adds retries with backoff inside the deadline; today every failure is raised as it is).
+// the request can have reached the driver; a supervised plugin's retries key on it (retry.ts).
 import { status as GrpcStatus, type ServiceError } from "@grpc/grpc-js";
 import type { DriverFailure } from "../rules/outcome.js";
 
