@@ -185,6 +185,42 @@ describe("delete group (RULES.md section 3)", () => {
       expect(h.fingerprint()).toBe(before);
     });
 
+    it("refuses a group that is the source of a create-from-source still in progress (here: another host's)", async () => {
+      const { groupId } = await groupWithVolumes(h, 1);
+      // Another host on the same database is cloning this group: its journal entry is open.
+      const operationId = "01930000-0000-7000-8000-00000000c10e";
+      h.store.openJournal({
+        operationId,
+        kind: "create_group_from_source",
+        groupId: "0b7f6a0e-0000-4000-8000-00000000c10e",
+        rows: { groups: ["0b7f6a0e-0000-4000-8000-00000000c10e"], volumes: [], cgsnapshots: [], snapshots: [] },
+        request: { sourceGroupId: groupId },
+      });
+      try {
+        const before = h.fingerprint();
+        const error = await rejection(h.host.deleteGroup(groupId, { deleteVolumes: true }));
+        expect(error.code).toBe("INVALID_STATUS");
+        expect(error.message).toContain(operationId);
+        expect(error.message).toContain(groupId);
+        expect(h.fingerprint()).toBe(before);
+      } finally {
+        h.store.closeJournal(operationId, "test");
+      }
+    });
+
+    it("refuses a group with a volume in a status a delete cannot start from", async () => {
+      const { groupId, volumeIds } = await groupWithVolumes(h, 2);
+      // A volume some other operation is deleting (e.g. left by a host that died mid-call).
+      h.store.moveStatus({ kind: "volume", ids: [volumeIds[1]!], from: ["available"], to: "deleting" });
+      const before = h.fingerprint();
+      const error = await rejection(h.host.deleteGroup(groupId, { deleteVolumes: true }));
+      expect(error.code).toBe("INVALID_STATUS");
+      expect(error.message).toContain(volumeIds[1]!);
+      expect(error.message).toContain("'deleting'");
+      expect(h.fingerprint()).toBe(before);
+      expect(h.status("groups", groupId)).toBe("available");
+    });
+
     it("refuses an unknown group id and a malformed one", async () => {
       const before = h.fingerprint();
       expect((await rejection(h.host.deleteGroup("0b7f6a0e-0000-4000-8000-000000000000"))).code).toBe("NOT_FOUND");

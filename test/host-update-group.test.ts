@@ -98,6 +98,33 @@ describe("update group (RULES.md section 4)", () => {
       });
     }
 
+    it("refuses adding a volume that is neither available nor in-use", async () => {
+      const [volume] = registerVolumes(h.host, 1);
+      h.store.moveStatus({ kind: "volume", ids: [volume!], from: ["available"], to: "error" });
+      const before = h.fingerprint();
+      const error = await rejection(h.host.updateGroup(groupId, { addVolumeIds: [volume!] }));
+      expect(error.code).toBe("INVALID_STATUS");
+      expect(error.message).toContain(volume!);
+      expect(error.message).toContain("'error'");
+      expect(h.fingerprint()).toBe(before);
+    });
+
+    it("refuses removing a member in a status a removal cannot start from", async () => {
+      const member = members[1]!;
+      // A member some other operation is deleting (e.g. left by a host that died mid-call).
+      h.store.moveStatus({ kind: "volume", ids: [member], from: ["available"], to: "deleting" });
+      try {
+        const before = h.fingerprint();
+        const error = await rejection(h.host.updateGroup(groupId, { removeVolumeIds: [member] }));
+        expect(error.code).toBe("INVALID_STATUS");
+        expect(error.message).toContain(member);
+        expect(error.message).toContain("'deleting'");
+        expect(h.fingerprint()).toBe(before);
+      } finally {
+        h.store.moveStatus({ kind: "volume", ids: [member], from: ["deleting"], to: "available" });
+      }
+    });
+
     it("refuses a volume whose type the group does not support", async () => {
       const silver = h.host.registerVolume({ sizeGb: 1, volumeType: "silver" });
       const before = h.fingerprint();
