@@ -96,8 +96,8 @@ function filePlugin(scene: Scene): HostProcessConfig["plugin"] {
   return { command: process.execPath, args: [FILE_DRIVER, "--data-dir", scene.dataDir, "--bytes-per-gb", String(BYTES_PER_GB)] };
 }
 
-async function openInProcess(scene: Scene, plugin: HostProcessConfig["plugin"]): Promise<Host> {
-  const host = await openHost({ storePath: scene.dbPath, plugin });
+async function openInProcess(scene: Scene, plugin: HostProcessConfig["plugin"], options: { recoveryReadyTimeoutMs?: number } = {}): Promise<Host> {
+  const host = await openHost({ storePath: scene.dbPath, plugin, ...options });
   const pid = host.pluginPid;
   cleanups.push(async () => {
     await host.close();
@@ -393,13 +393,15 @@ describe("a host killed in the middle of a call, then restarted on the same data
   it.each([
     { title: "the restarted plugin raises", restartScript: { create_cgsnapshot: { fail: { code: 13, message: "the array lost the snapshot" } } }, cause: "DRIVER_FAILED", reissued: true },
     { title: "the restarted plugin no longer implements the operation", restartScript: { unimplemented: ["create_cgsnapshot"] }, cause: "UNSUPPORTED_OPERATION", reissued: false },
+    // Probe keeps answering not ready: recovery waits its readiness timeout, then cannot re-issue.
+    { title: "the restarted plugin never becomes ready", restartScript: { probe: { ready: false, message: "array offline" } }, cause: "PLUGIN_UNAVAILABLE", reissued: false },
   ])("$title: the raised row applies, everything error, nothing transitional", async ({ restartScript, cause, reissued }) => {
     const scene = newScene();
     const c = CASES.find((k) => k.kind === "create_cgsnapshot")!;
     const { db, entry, earlier } = await killMidCall(scene, c, { ...CALLER, requestId: "req-raised" });
 
     script(scene, restartScript);
-    const host = await openInProcess(scene, scriptedPlugin(scene));
+    const host = await openInProcess(scene, scriptedPlugin(scene), { recoveryReadyTimeoutMs: 500 });
 
     expect(host.lastRecovery).toEqual({ recovered: [{ operationId: entry.operation_id, kind: "create_cgsnapshot", ruleId: "R5.1", ok: false }] });
     expect(calls(scene, "create_cgsnapshot").slice(earlier).map((call) => call.operationId)).toEqual(

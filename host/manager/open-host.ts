@@ -33,6 +33,11 @@ export interface OpenHostOptions {
   /** The largest message sent to or received from the plugin, in bytes. Default 64 MiB. */
   maxMessageBytes?: number;
   /**
+   * How long the start-up recovery waits for the plugin to be ready before an interrupted call it
+   * cannot re-issue gets the raised rule (see HostOptions.recoveryReadyTimeoutMs); default 30 s.
+   */
+  recoveryReadyTimeoutMs?: number;
+  /**
    * Restarts, crash-loop detection, readiness checks and call retries (see SupervisionOptions).
    * Defaults: restart backoff 250 ms x2 up to 30 s (jitter 0.2); failed after 5 crashes in 60 s
    * (a sidecar is re-dialled forever); readiness every 5 s with a 5 s deadline; 3 attempts for
@@ -64,6 +69,7 @@ export async function openHost(options: OpenHostOptions): Promise<Host> {
     ...(options.deadlinesMs ? { deadlinesMs: options.deadlinesMs } : {}),
     ...(options.logger ? { logger: options.logger } : {}),
     ...(options.journalRetentionMs === undefined ? {} : { journalRetentionMs: options.journalRetentionMs }),
+    ...(options.recoveryReadyTimeoutMs === undefined ? {} : { recoveryReadyTimeoutMs: options.recoveryReadyTimeoutMs }),
   });
   // Operations a previous host died in the middle of are settled before anyone can call this one
   // (RULES.md section 9); host.lastRecovery says what was done.
