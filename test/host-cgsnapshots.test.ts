@@ -63,7 +63,9 @@ describe("create cgsnapshot (RULES.md section 5)", () => {
     h.script({ create_cgsnapshot: { respond: { modelUpdate: { status: CgSnapshotStatus.CG_SNAPSHOT_STATUS_ERROR } } } });
     const error = await rejection(h.host.createCgSnapshot(groupId));
     expect(error.failure?.ruleId).toBe("R5.2");
-    expect(snapshotStatuses(cgsnapshotIdOf(error))).toEqual(["error", "error"]);
+    const id = cgsnapshotIdOf(error);
+    expect(h.status("cgsnapshots", id)).toBe("error");
+    expect(snapshotStatuses(id)).toEqual(["error", "error"]);
   });
 
   it("R5.3 otherwise entries are applied, then the cgsnapshot and every snapshot are available", async () => {

@@ -14,14 +14,20 @@ afterAll(async () => {
 describe("create group (RULES.md section 1)", () => {
   it("R1.1 a raised driver error leaves the group error and fails with the gRPC code", async () => {
     h.script({ create_group: { fail: { code: 13, message: "array offline" } } });
+    const before = new Date().toISOString();
     const error = await rejection(h.host.createGroup({ name: "g1", volumeTypes: ["gold"] }));
+    const after = new Date().toISOString();
     expect(error.code).toBe("OPERATION_FAILED");
     expect(error.failure?.ruleId).toBe("R1.1");
     expect(error.failure?.grpcCode).toBe(13);
     expect(error.message).toContain("array offline");
     const id = error.failure!.written[0]!.id;
     expect(h.status("groups", id)).toBe("error");
-    expect(JSON.parse(String(h.row("groups", id)?.last_error)).message).toContain("array offline");
+    // RULES.md section 8: the last error is stored with its code, message and time.
+    const lastError = JSON.parse(String(h.row("groups", id)?.last_error)) as { code: string; grpcCode: number; message: string; at: string };
+    expect(lastError).toMatchObject({ code: "DRIVER_FAILED", grpcCode: 13 });
+    expect(lastError.message).toContain("array offline");
+    expect(lastError.at >= before && lastError.at <= after).toBe(true);
   });
 
   it("R1.2 a returned model_update with status error leaves the group error and fails", async () => {

@@ -93,6 +93,11 @@ describe("malformed answers (RULES.md section 7)", () => {
     });
     const error = await rejection(h.host.updateGroup(groupId, { removeVolumeIds: [volumeIds[0]!] }));
     expect(error.failure?.cause).toBe("MALFORMED_RESPONSE");
+    // Treated as raised (R4.1): the group and the removed volume error, membership unchanged.
+    expect(error.failure?.ruleId).toBe("R4.1");
+    expect(h.status("groups", groupId)).toBe("error");
+    expect(h.status("volumes", volumeIds[0]!)).toBe("error");
+    expect(h.status("volumes", volumeIds[1]!)).toBe("available");
     expect(h.row("volumes", volumeIds[0]!)?.group_id).toBe(groupId);
   });
 
