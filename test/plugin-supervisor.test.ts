@@ -155,6 +155,40 @@ describe("retries", () => {
   });
 });
 
+describe("the plugin's own codes after the request was sent (RULES.md section 8)", () => {
+  it.each([
+    { name: "ABORTED", code: 10 },
+    { name: "CANCELLED", code: 1 },
+  ])("$name is uncertain: retried with the same operation id within the budget, then raised with the cause", async ({ name, code }) => {
+    const h = await harness({
+      supervision: { ...QUICK, retry: { maxAttempts: 2, operationDeadlineMs: 20_000 } },
+      script: { create_group: { fail: { code, message: `the array said ${name}` } } },
+    });
+    const error = await rejection(h.host.createGroup({ name: "uncertain", volumeTypes: ["gold"] }));
+    expect(error.failure).toMatchObject({ ruleId: "R1.1", grpcCode: code });
+    expect(error.message).toContain("the retry budget (2 attempts) is spent");
+    expect(error.message).toContain(`the array said ${name}`);
+    const calls = h.calls().filter((c) => c.kind === "create_group");
+    const { operationId } = error.failure as unknown as { operationId: string };
+    expect(calls.map((c) => c.operationId)).toEqual([operationId, operationId]);
+    const id = error.failure!.written[0]!.id;
+    expect(h.status("groups", id)).toBe("error");
+    expect(JSON.parse(String(h.row("groups", id)?.last_error))).toMatchObject({ grpcCode: code });
+  });
+
+  it("UNIMPLEMENTED for a declared operation is final: raised at once, never retried", async () => {
+    const h = await harness({
+      supervision: { ...QUICK, retry: { maxAttempts: 3, operationDeadlineMs: 20_000 } },
+      script: { create_group: { fail: { code: 12, message: "not on this array model" } } },
+    });
+    const error = await rejection(h.host.createGroup({ name: "final", volumeTypes: ["gold"] }));
+    expect(error.failure).toMatchObject({ ruleId: "R1.1", grpcCode: 12 });
+    expect(error.message).toContain("not on this array model");
+    expect(h.calls().filter((c) => c.kind === "create_group")).toHaveLength(1);
+    expect(h.status("groups", error.failure!.written[0]!.id)).toBe("error");
+  });
+});
+
 describe("start-up", () => {
   it("garbage on stdout before and after the handshake does not matter", async () => {
     const { logger, waitFor } = memoryLogger();
