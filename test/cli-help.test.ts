@@ -23,6 +23,7 @@ const COMMANDS = [
   "plugin list",
   "plugin show",
   "plugin reset",
+  "conformance",
 ];
 
 describe("cghost --help", () => {
@@ -47,7 +48,7 @@ describe("cghost --help", () => {
     }
     const top = await runCli(["--help"]);
     expect(top.code).toBe(0);
-    for (const name of ["serve", "volume", "group", "cgsnapshot", "plugin"]) expect(top.stdout).toMatch(new RegExp(`^ {2}${name} +\\S`, "m"));
+    for (const name of ["serve", "volume", "group", "cgsnapshot", "plugin", "conformance"]) expect(top.stdout).toMatch(new RegExp(`^ {2}${name} +\\S`, "m"));
     // With no command at all, the same index, but as a usage error.
     expect((await runCli([])).code).toBe(2);
   });

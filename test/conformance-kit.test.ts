@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createConformanceCommand } from "../host/cli/conformance-command.js";
+import { runCli } from "./cli-harness.js";
 import {
   CHECK_NAMES,
   formatJunitReport,
@@ -214,14 +215,13 @@ describe("cghost conformance", () => {
     return { out, err, io: { stdout: { write: (t) => out.push(t) > 0 }, stderr: { write: (t) => err.push(t) > 0 } } };
   }
 
-  it("exits 0 for the file driver, prints JSON and writes the JUnit file", async () => {
-    const streams = io();
+  it("exits 0 for the file driver, prints JSON and writes the JUnit file, run as the cghost command", async () => {
     const junit = join(dir, "conformance.xml");
     // A data directory with a space, quoted inside --plugin-command.
     const command = `'${process.execPath}' ${FILE_DRIVER} --data-dir '${dataDir("command data")}' --bytes-per-gb ${BYTES_PER_GB}`;
-    const code = await createConformanceCommand(streams.io).run(["--plugin-command", command, "--json", "--junit", junit]);
-    const json = JSON.parse(streams.out.join("")) as ConformanceReport & { format: number };
-    expect(code, streams.out.join("") + streams.err.join("")).toBe(0);
+    const result = await runCli(["conformance", "--plugin-command", command, "--json", "--junit", junit]);
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+    const json = JSON.parse(result.stdout) as ConformanceReport & { format: number };
     expect(json.format).toBe(1);
     expect(json.ok).toBe(true);
     expect(json.checks.map((c) => c.name)).toEqual([...CHECK_NAMES]);
@@ -263,6 +263,6 @@ describe("cghost conformance", () => {
   it("prints --help with an example and exits 0", async () => {
     const streams = io();
     expect(await createConformanceCommand(streams.io).run(["--help"])).toBe(0);
-    expect(streams.out.join("")).toMatch(/Example:\n {2}npm run build\n {2}cghost conformance --plugin-command/);
+    expect(streams.out.join("")).toMatch(/Example:\n {2}cghost conformance --plugin-command/);
   });
 });

@@ -42,8 +42,8 @@ Options:
   -h, --help                  print this text
 
 Example:
-  npm run build
   cghost conformance --plugin-command "node dist/examples/file-driver/main.js --data-dir /tmp/fd --bytes-per-gb 1048576" --junit conformance.xml
+  (from a checkout, after npm run build: node dist/host/cli/main.js conformance ...)
 
 Exit codes: 0 every check passed (or was skipped: an operation the plugin does not declare),
 1 a check failed, 2 bad command line.

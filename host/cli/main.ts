@@ -3,6 +3,7 @@
 import { PluginLaunchError } from "../plugin/errors.js";
 import { cgsnapshotCommand } from "./cgsnapshot-command.js";
 import { CliUsageError, type Command } from "./command.js";
+import { conformanceCommand } from "./conformance-command.js";
 import { EXIT } from "./exit-codes.js";
 import { groupCommand } from "./group-command.js";
 import { pluginCommand } from "./plugin-command.js";
@@ -11,7 +12,7 @@ import { serveCommand } from "./serve-command.js";
 import { AlreadyServingError } from "./serve-process.js";
 import { volumeCommand } from "./volume-command.js";
 
-const COMMANDS: readonly Command[] = [serveCommand, volumeCommand, groupCommand, cgsnapshotCommand, pluginCommand];
+const COMMANDS: readonly Command[] = [serveCommand, volumeCommand, groupCommand, cgsnapshotCommand, pluginCommand, conformanceCommand];
 
 function index(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
@@ -19,8 +20,8 @@ function index(): string {
     "Usage: cghost <command> [options]",
     "",
     "cghost hosts consistency-group volume drivers out of process. 'cghost serve' runs the host;",
-    "the other commands talk to a running server (found through --data-dir DIR, default .cghost,",
-    "or CGHOST_ADDRESS).",
+    "'cghost conformance' checks a driver plugin on its own; the other commands talk to a running",
+    "server (found through --data-dir DIR, default .cghost, or CGHOST_ADDRESS).",
     "",
     "Commands:",
     ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
@@ -29,7 +30,8 @@ function index(): string {
     "  cghost serve &",
     "  cghost group create --name db-1 --volume-type standard",
     "",
-    "Exit codes: 0 done, 2 bad input, 3 refused or server unreachable, 4 the driver failed it, 1 a bug.",
+    "Exit codes: 0 done, 2 bad input, 3 refused or server unreachable, 4 the driver failed it, 1 a bug",
+    "(cghost conformance: 1 a check failed).",
     "Run 'cghost <command> --help' for a command's options and an example.",
     "",
   ].join("\n");
