@@ -253,6 +253,9 @@ describe("cghost conformance", () => {
     [["--plugin-command", "node 'x"], /unterminated single quote/],
     [["--plugin-command", "node", "--timeout-ms", "soon"], /--timeout-ms must be a positive whole number/],
     [["--plugin-command", "node", "--frobnicate"], /Unknown option '--frobnicate'/],
+    // Checked before the plugin is launched: `node` alone would never answer a handshake.
+    [["--plugin-command", "node", "--junit", "/nonexistent-cghost-dir/x.xml"], /--junit \/nonexistent-cghost-dir\/x.xml: its folder \/nonexistent-cghost-dir does not exist/],
+    [["--plugin-command", "node", "--junit", tmpdir()], /is a directory; give a file name/],
   ])("exits 2 for the bad command line %j", async (argv, message) => {
     const streams = io();
     expect(await createConformanceCommand(streams.io).run(argv)).toBe(2);

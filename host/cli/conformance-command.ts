@@ -1,7 +1,9 @@
 // `cghost conformance`: runs the conformance kit (host/conformance/) against a plugin and prints
 // a report; --json for machines, --junit FILE for CI. Exit 0 when every check passed or was
 // skipped, 1 when any failed, 2 for a bad command line.
-import { writeFile } from "node:fs/promises";
+import { constants } from "node:fs";
+import { access, stat, writeFile } from "node:fs/promises";
+import { dirname, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import {
   DEFAULT_CALL_DEADLINE_MS,
@@ -46,7 +48,7 @@ Example:
   (from a checkout, after npm run build: node dist/host/cli/main.js conformance ...)
 
 Exit codes: 0 every check passed (or was skipped: an operation the plugin does not declare),
-1 a check failed, 2 bad command line.
+1 a check failed, 2 bad command line (a --junit FILE that cannot be written is found before the run).
 `;
 
 /** Where the command writes; the process's streams by default. */
@@ -84,6 +86,14 @@ export function createConformanceCommand(io: ConformanceCommandIo = process): Co
         io.stdout.write(HELP);
         return 0;
       }
+      if (parsed.junit !== undefined) {
+        // Found out before the run, not after a minute of checks.
+        const problem = await junitPathProblem(parsed.junit);
+        if (problem) {
+          io.stderr.write(`cghost conformance: --junit ${parsed.junit}: ${problem}\nSee 'cghost conformance --help'.\n`);
+          return 2;
+        }
+      }
       const report = await runConformance({ plugin: parsed.target, callDeadlineMs: parsed.timeoutMs });
       io.stdout.write(parsed.json ? formatJsonReport(report) : formatTextReport(report, { verbose: parsed.verbose }));
       if (parsed.junit !== undefined) {
@@ -91,12 +101,28 @@ export function createConformanceCommand(io: ConformanceCommandIo = process): Co
           await writeFile(parsed.junit, formatJunitReport(report));
         } catch (error) {
           io.stderr.write(`cghost conformance: could not write the JUnit report to ${parsed.junit}: ${error instanceof Error ? error.message : String(error)}\n`);
-          return 2;
+          // A failed check still says so; the report above is complete either way.
+          return report.ok ? 2 : 1;
         }
       }
       return report.ok ? 0 : 1;
     },
   };
+}
+
+/** Why the JUnit report could not be written to `path`, or undefined when it can be. */
+async function junitPathProblem(path: string): Promise<string | undefined> {
+  const existing = await stat(path).catch(() => undefined);
+  if (existing?.isDirectory()) return "is a directory; give a file name";
+  const folder = dirname(resolve(path));
+  const folderStat = await stat(folder).catch(() => undefined);
+  if (!folderStat?.isDirectory()) return `its folder ${folder} does not exist`;
+  try {
+    await access(existing ? path : folder, constants.W_OK);
+  } catch {
+    return existing ? "the file is not writable" : `its folder ${folder} is not writable`;
+  }
+  return undefined;
 }
 
 /** The `cghost conformance` command, writing to the process's standard output and error. */
