@@ -2113,9 +2113,11 @@ export const ConsistencyGroupDriverServiceService = {
    * Before the call the group and one new target volume per source item are `creating`; item i of
    * the source list is the source of volumes[i]. Outcomes (RULES.md section 2):
    * - failed: the group and every target volume end `error`; the host call fails.
-   * - OK, whatever it holds (even error statuses): model_update and the entries are applied, then
-   *   the group and every target volume end `available`. The host assumes success when nothing is
-   *   raised, so to report a failure, fail the call.
+   * - OK and well formed, whatever statuses it reports (even error ones): model_update and the
+   *   entries are applied, then the group and every target volume end `available`. The host
+   *   assumes success when nothing is raised, so to report a failure, fail the call. (An answer
+   *   with a status the message comments rule out, e.g. a target volume IN_USE, is malformed:
+   *   treated as failed.)
    */
   createConsistencyGroupFromSource: {
     path: "/cgdriver.v1.ConsistencyGroupDriverService/CreateConsistencyGroupFromSource" as const,
@@ -2241,9 +2243,11 @@ export interface ConsistencyGroupDriverServiceServer extends UntypedServiceImple
    * Before the call the group and one new target volume per source item are `creating`; item i of
    * the source list is the source of volumes[i]. Outcomes (RULES.md section 2):
    * - failed: the group and every target volume end `error`; the host call fails.
-   * - OK, whatever it holds (even error statuses): model_update and the entries are applied, then
-   *   the group and every target volume end `available`. The host assumes success when nothing is
-   *   raised, so to report a failure, fail the call.
+   * - OK and well formed, whatever statuses it reports (even error ones): model_update and the
+   *   entries are applied, then the group and every target volume end `available`. The host
+   *   assumes success when nothing is raised, so to report a failure, fail the call. (An answer
+   *   with a status the message comments rule out, e.g. a target volume IN_USE, is malformed:
+   *   treated as failed.)
    */
   createConsistencyGroupFromSource: handleUnaryCall<
     CreateConsistencyGroupFromSourceRequest,
@@ -2332,9 +2336,11 @@ export interface ConsistencyGroupDriverServiceClient extends Client {
    * Before the call the group and one new target volume per source item are `creating`; item i of
    * the source list is the source of volumes[i]. Outcomes (RULES.md section 2):
    * - failed: the group and every target volume end `error`; the host call fails.
-   * - OK, whatever it holds (even error statuses): model_update and the entries are applied, then
-   *   the group and every target volume end `available`. The host assumes success when nothing is
-   *   raised, so to report a failure, fail the call.
+   * - OK and well formed, whatever statuses it reports (even error ones): model_update and the
+   *   entries are applied, then the group and every target volume end `available`. The host
+   *   assumes success when nothing is raised, so to report a failure, fail the call. (An answer
+   *   with a status the message comments rule out, e.g. a target volume IN_USE, is malformed:
+   *   treated as failed.)
    */
   createConsistencyGroupFromSource(
     request: CreateConsistencyGroupFromSourceRequest,

@@ -26,7 +26,11 @@ export enum GroupStatus {
   GROUP_STATUS_ERROR = 3,
   /** GROUP_STATUS_DELETING - The host is deleting the group (transitional; never valid in an answer). */
   GROUP_STATUS_DELETING = 4,
-  /** GROUP_STATUS_ERROR_DELETING - The driver could not delete the group. Error-like: it fails a delete. */
+  /**
+   * GROUP_STATUS_ERROR_DELETING - The driver could not delete the group. Error-like: it fails a delete. In an answer to any
+   * other group call it fails nothing: only ERROR fails a create or an update, so the group still
+   * ends `available`, and the host logs and counts a warning naming it.
+   */
   GROUP_STATUS_ERROR_DELETING = 5,
   /** GROUP_STATUS_UPDATING - The host is changing the group's membership (transitional; never valid in an answer). */
   GROUP_STATUS_UPDATING = 6,
@@ -341,7 +345,12 @@ export interface ConsistencyGroup {
   projectId: string;
   /** The volume types this group accepts as members. */
   volumeTypes: string[];
-  /** The group's status at the time of the call (a transitional one: the host writes it first). */
+  /**
+   * The group's status at the time of the call. For the group a call works on (create, create
+   * from source, delete, update) it is the transitional one the host wrote first; for a group
+   * sent as context (the group of a CreateCgSnapshot, the source group of a create-from-source)
+   * it is the stored one, normally AVAILABLE.
+   */
   status: GroupStatus;
   /** Where the driver said the group lives (from an earlier answer); empty if never set. */
   providerLocation: string;
@@ -453,8 +462,8 @@ export interface Snapshot_MetadataEntry {
 export interface GroupUpdate {
   /**
    * The status the driver reports. UNSPECIFIED leaves it to the host. Transitional statuses
-   * (CREATING, DELETING, UPDATING) are never valid; DELETED and ERROR_DELETING only in
-   * DeleteConsistencyGroup.
+   * (CREATING, DELETING, UPDATING) are never valid; DELETED only in DeleteConsistencyGroup.
+   * ERROR_DELETING is valid in every group call but fails only a delete (see GroupStatus).
    */
   status: GroupStatus;
   /** New provider location; absent leaves the stored one. */
