@@ -85,6 +85,16 @@ describe("the conformance kit", () => {
     await expectConformant(faulty());
   });
 
+  it("passes a driver that leaves update_group out, naming what it could not exercise without it", async () => {
+    const report = await expectConformant({ command: process.execPath, args: [FAULTY_DRIVER, "--without", "update_group"] });
+    const capabilities = report.checks.find((c) => c.name === "capabilities")!;
+    // Without UpdateConsistencyGroup no group gets volumes, so nothing that needs them can run.
+    expect(capabilities.reason).toMatch(/^2 of 5 declared operations worked and every undeclared one answered UNIMPLEMENTED \(1\); not exercised: /);
+    expect(capabilities.reason).toContain("CreateCgSnapshot (needs a group with volumes, added by UpdateConsistencyGroup)");
+    expect(capabilities.reason).toContain("DeleteCgSnapshot (needs a cgsnapshot from CreateCgSnapshot)");
+    expect(formatTextReport(report, { verbose: false })).toContain("not exercised: CreateCgSnapshot");
+  });
+
   // Each fault, the checks that must fail, and nothing else: the others pass or, stopped by a
   // hang, are skipped (the deadlines check alone reports hangs).
   const FAULT_TABLE: Array<{ fault: string; failing: CheckName[]; options?: Omit<ConformanceOptions, "plugin"> }> = [

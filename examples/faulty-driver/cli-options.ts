@@ -42,6 +42,8 @@ ${Object.entries(FAULTS)
   .join("\n")}
   --hang-on OPERATION  the operation the hang fault never answers (default create_cgsnapshot); one of
                          ${OPERATIONS.join(", ")}
+  --without OPERATION  leave OPERATION out, as a driver that does not support it: not declared, and
+                       answered UNIMPLEMENTED (not a fault); repeat the flag or separate with commas
   --address ADDR       run as a sidecar on ADDR (unix:///abs/path.sock or host:port) instead of as a
                        child launched by cghost
   -h, --help           print this text and exit
@@ -51,7 +53,9 @@ Example:
 `;
 
 /** What the command line asks for. */
-export type CliCommand = { kind: "help" } | { kind: "serve"; faults: ReadonlySet<Fault>; hangOn: OperationName; address: string | undefined };
+export type CliCommand =
+  | { kind: "help" }
+  | { kind: "serve"; faults: ReadonlySet<Fault>; hangOn: OperationName; without: ReadonlySet<OperationName>; address: string | undefined };
 
 /** A command line the driver cannot run with; its message says what to fix. */
 export class CliUsageError extends Error {
@@ -60,13 +64,14 @@ export class CliUsageError extends Error {
 
 /** Parses the driver's arguments (without the node and script paths). */
 export function parseCli(args: readonly string[]): CliCommand {
-  let values: { fault?: string[]; "hang-on"?: string; address?: string; help?: boolean };
+  let values: { fault?: string[]; "hang-on"?: string; without?: string[]; address?: string; help?: boolean };
   try {
     ({ values } = parseArgs({
       args: [...args],
       options: {
         fault: { type: "string", multiple: true },
         "hang-on": { type: "string" },
+        without: { type: "string", multiple: true },
         address: { type: "string" },
         help: { type: "boolean", short: "h" },
       },
@@ -78,7 +83,7 @@ export function parseCli(args: readonly string[]): CliCommand {
   }
   if (values.help) return { kind: "help" };
   const faults = new Set<Fault>();
-  for (const name of (values.fault ?? []).flatMap((f) => f.split(",")).map((f) => f.trim()).filter((f) => f !== "")) {
+  for (const name of listed(values.fault)) {
     if (!(name in FAULTS)) throw new CliUsageError(`--fault ${JSON.stringify(name)} is not a fault; use one of ${Object.keys(FAULTS).join(", ")}`);
     faults.add(name as Fault);
   }
@@ -86,6 +91,18 @@ export function parseCli(args: readonly string[]): CliCommand {
   if (!(OPERATIONS as readonly string[]).includes(hangOn)) {
     throw new CliUsageError(`--hang-on ${JSON.stringify(hangOn)} is not an operation; use one of ${OPERATIONS.join(", ")}`);
   }
+  const without = new Set<OperationName>();
+  for (const name of listed(values.without)) {
+    if (!(OPERATIONS as readonly string[]).includes(name)) {
+      throw new CliUsageError(`--without ${JSON.stringify(name)} is not an operation; use one of ${OPERATIONS.join(", ")}`);
+    }
+    without.add(name as OperationName);
+  }
   if (values.address === "") throw new CliUsageError("--address needs a value such as unix:///run/faulty.sock or 127.0.0.1:50051");
-  return { kind: "serve", faults, hangOn: hangOn as OperationName, address: values.address };
+  return { kind: "serve", faults, hangOn: hangOn as OperationName, without, address: values.address };
+}
+
+/** The names of a repeatable flag whose values may also be comma-separated. */
+function listed(values: readonly string[] | undefined): string[] {
+  return (values ?? []).flatMap((v) => v.split(",")).map((v) => v.trim()).filter((v) => v !== "");
 }

@@ -15,6 +15,6 @@ try {
 if (command.kind === "help") {
   process.stdout.write(HELP);
 } else {
-  const driver = createMemoryDriver({ faults: command.faults, hangOn: command.hangOn });
+  const driver = createMemoryDriver({ faults: command.faults, hangOn: command.hangOn, without: command.without });
   await serve(driver, command.address === undefined ? {} : { address: command.address });
 }

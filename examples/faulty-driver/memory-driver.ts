@@ -21,6 +21,8 @@ export interface MemoryDriverOptions {
   faults: ReadonlySet<Fault>;
   /** The operation the hang fault never answers. */
   hangOn: OperationName;
+  /** Operations left out: not declared, so the SDK answers them UNIMPLEMENTED. Default none. */
+  without?: ReadonlySet<OperationName>;
   /** Called by the crash fault instead of exiting, for tests; default exits the process with 70. */
   crash?: () => never;
 }
@@ -75,7 +77,7 @@ export function createMemoryDriver(options: MemoryDriverOptions): Driver {
   const unknownField = (): { _unknownFields?: Record<number, Uint8Array[]> } =>
     has("unknown-field") ? { _unknownFields: { [UNKNOWN_FIELD_NUMBER * 8]: [Uint8Array.of(1)] } } : {};
 
-  return {
+  const driver: Driver = {
     name: "faulty-driver",
     vendorVersion: "0.1.0",
     createConsistencyGroup: (req, ctx) =>
@@ -169,4 +171,16 @@ export function createMemoryDriver(options: MemoryDriverOptions): Driver {
         };
       }),
   };
+  for (const operation of options.without ?? []) delete driver[METHOD_OF[operation]];
+  return driver;
 }
+
+/** The Driver method of each operation, for --without. */
+const METHOD_OF = {
+  create_group: "createConsistencyGroup",
+  create_group_from_source: "createConsistencyGroupFromSource",
+  delete_group: "deleteConsistencyGroup",
+  update_group: "updateConsistencyGroup",
+  create_cgsnapshot: "createCgSnapshot",
+  delete_cgsnapshot: "deleteCgSnapshot",
+} as const satisfies Record<OperationName, keyof Driver>;
