@@ -2,6 +2,7 @@
 // flags over the file, and every wrong key or value refused with its path, the value and what
 // is allowed. Then, as a process: a bad file exits 2, a second server on a served data directory
 // exits 3, and an unstartable plugin exits 4 with the plugin's own words.
+import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_DEADLINES_MS } from "../host/manager/deadlines.js";
@@ -133,7 +134,13 @@ describe("cghost serve as a process", () => {
     served = await ServeProcess.start(dataDir, ["--config", writeConfig(dataDir, { plugins: [{ builtin: "file-driver", args: ["--bytes-per-gb", "4096"] }] })]);
     const second = await runCli(["serve", "--data-dir", dataDir]);
     expect(second.code).toBe(3);
-    expect(second.stderr).toMatch(/another cghost serve is listening on .*cghost\.sock; stop it first/);
+    expect(second.stderr).toMatch(/another cghost serve is starting or running with .*serve\.lock \(it holds that lock until it exits\); stop it first/);
+    // Another data directory, told to use the same front socket: refused by the socket's probe.
+    const otherDir = join(dataDir, "other");
+    mkdirSync(otherDir);
+    const sameSocket = await runCli(["serve", "--data-dir", otherDir, "--config", writeConfig(otherDir, { api: { address: `unix:${join(dataDir, "cghost.sock")}` } })]);
+    expect(sameSocket.code).toBe(3);
+    expect(sameSocket.stderr).toMatch(/another cghost serve is listening on .*cghost\.sock; stop it first/);
     // Ctrl-C stops it as cleanly as SIGTERM.
     expect(await served.stop("SIGINT")).toEqual({ code: 0, signal: null });
   });

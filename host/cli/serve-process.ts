@@ -10,6 +10,7 @@ import { createHost, openSqliteStore, type Host, type RecoverySummary } from "..
 import { superviseLaunchedPlugin, superviseSidecar, type PluginSupervisor } from "../plugin/index.js";
 import { dataDirLayout } from "./data-dir.js";
 import type { ServeConfig } from "./serve-config.js";
+import { ServeLockHeldError, takeServeLock, type ServeLock } from "./serve-lock.js";
 import { removeServeState, writeServeState, type ServeState } from "./serve-state-file.js";
 
 /** A server that is up. */
@@ -27,9 +28,33 @@ export class AlreadyServingError extends Error {
   readonly code = "ALREADY_SERVING";
 }
 
-/** Starts everything the configuration names; on failure, what was started is stopped again. */
+/**
+ * Starts everything the configuration names; on failure, what was started is stopped again. The
+ * data directory's lock (serve-lock.ts) is held from before the store opens until stop() ends.
+ */
 export async function startServer(config: ServeConfig, logger: Logger): Promise<RunningServer> {
   prepareDataDir(config.dataDir);
+  let lock: ServeLock;
+  try {
+    lock = takeServeLock(config.dataDir, config.store.path);
+  } catch (error) {
+    if (error instanceof ServeLockHeldError) throw new AlreadyServingError(error.message, { cause: error });
+    throw error;
+  }
+  try {
+    const server = await startLocked(config, logger);
+    let stopping: Promise<void> | undefined;
+    return {
+      ...server,
+      stop: () => (stopping ??= server.stop().finally(() => lock.release())),
+    };
+  } catch (error) {
+    lock.release();
+    throw error;
+  }
+}
+
+async function startLocked(config: ServeConfig, logger: Logger): Promise<RunningServer> {
   const socket = config.api.address.startsWith("unix:") ? config.api.address.slice("unix:".length) : undefined;
   if (socket) await clearStaleSocket(socket);
 
