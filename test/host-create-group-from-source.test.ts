@@ -95,6 +95,22 @@ describe("create group from source (RULES.md section 2)", () => {
     expect(h.fingerprint()).toBe(before);
   });
 
+  it("refuses volume types that leave out a source volume's type, naming both, writing nothing", async () => {
+    const sourceType = h.row("volumes", source.volumeIds[0]!)!.volume_type as string;
+    const before = h.fingerprint();
+    for (const from of [{ cgsnapshotId }, { groupId: source.groupId }]) {
+      const error = await rejection(h.host.createGroupFromSource({ name: "x", volumeTypes: ["other-type"], source: from }));
+      expect(error.code).toBe("INVALID_ARGUMENT");
+      expect(error.message).toContain(`volume type '${sourceType}' of source ${"cgsnapshotId" in from ? "snapshot" : "volume"} `);
+      expect(error.message).toContain("new group's volume types (other-type)");
+    }
+    expect(h.fingerprint()).toBe(before);
+    // Listing the source's type as well is accepted.
+    const copy = await h.host.createGroupFromSource({ name: "x", volumeTypes: ["other-type", sourceType], source: { cgsnapshotId } });
+    expect(h.status("groups", copy.group.id)).toBe("available");
+    expect(copy.group.volumeTypes).toEqual(["other-type", sourceType]);
+  });
+
   it("refuses a source that does not exist, naming it, writing nothing", async () => {
     const before = h.fingerprint();
     const error = await rejection(h.host.createGroupFromSource({ name: "x", source: { cgsnapshotId: "no-such-cgsnapshot" } }));

@@ -52,7 +52,7 @@ const createFromSource = clientCommand({
     name: { type: "string", synopsis: "--name NAME", help: "(required) the new group's name" },
     cgsnapshot: { type: "string", synopsis: "--cgsnapshot CGSNAPSHOT", help: "copy this cgsnapshot (exactly one of --cgsnapshot and --group)" },
     group: { type: "string", synopsis: "--group GROUP", help: "copy this group's volumes" },
-    "volume-type": { type: "string", multiple: true, synopsis: "--volume-type TYPE", help: "volume types the new group accepts (default: the source group's)" },
+    "volume-type": { type: "string", multiple: true, synopsis: "--volume-type TYPE", help: "volume types the new group accepts, including every source volume's type (default: the source group's)" },
     description: { type: "string", synopsis: "--description TEXT", help: "a free-form description" },
   },
   examples: [`cghost group create-from-source --name db-1-clone --cgsnapshot ${EXAMPLE_ID}`, `cghost group create-from-source --name db-1-copy --group ${EXAMPLE_ID} --json`],

@@ -417,6 +417,16 @@ export class Host extends EventEmitter<HostEvents> {
           targets.push({ id: randomUUID(), source: volume, sizeGb: volume.sizeGb, volumeType: volume.volumeType });
         }
       }
+      // A copy the new group does not accept could never be re-added once removed (section 4).
+      const outside = explicitTypes === undefined ? undefined : targets.find((t) => !explicitTypes.includes(t.volumeType));
+      if (outside !== undefined) {
+        throw new HostError(
+          "INVALID_ARGUMENT",
+          `volume type '${outside.volumeType}' of source ${hasSnapshot ? "snapshot" : "volume"} ${outside.source.id} is not one of the new group's ` +
+            `volume types (${explicitTypes!.join(", ")}), so the group would hold a volume of a type it does not support; ` +
+            `list '${outside.volumeType}' too, or leave the volume types out to take the source group's (${volumeTypes.join(", ")}); nothing was written`,
+        );
+      }
     };
     const sourceRef = hasSnapshot ? { sourceCgsnapshotId: String(source?.cgsnapshotId) } : { sourceGroupId: String(source?.groupId) };
     return this.execute<"create_group_from_source", GroupView>({
