@@ -148,3 +148,31 @@ describe("cghost exit codes", () => {
     }
   });
 });
+
+describe("cghost exit code 5", () => {
+  it("exits 5, outcome unknown, when the server dies after it had the operation's request", async () => {
+    const dir = temporaryDir("cghost-exit5-");
+    const hanging = join(dir, "script.json");
+    writeFileSync(hanging, JSON.stringify({ create_group: { hang: true } }));
+    const config = writeConfig(dir, {
+      plugins: [{ command: process.execPath, args: [SCRIPTED_DRIVER], env: { CGHOST_SCRIPT: hanging, CGHOST_CALLS: join(dir, "calls.jsonl") } }],
+    });
+    const server = await ServeProcess.start(dir, ["--config", config]);
+    try {
+      const pending = runJson(["group", "create", "--name", "limbo", "--volume-type", "gold", "--data-dir", dir]);
+      // The driver has the call, so the server had the request: then the server dies.
+      await server.waitFor("scripted call received", 10_000, "stderr");
+      server.kill();
+      const { code, json } = await pending;
+      expect(code).toBe(5);
+      expect(json.error).toMatchObject({
+        code: "OUTCOME_UNKNOWN",
+        message: expect.stringContaining("it may have run the operation"),
+        hint: expect.stringContaining(`'cghost group list' shows where it got; if the server died, start it again ('cghost serve --data-dir ${dir}')`),
+      });
+    } finally {
+      server.kill();
+      removeDir(dir);
+    }
+  });
+});

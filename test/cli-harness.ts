@@ -87,19 +87,21 @@ export class ServeProcess {
     if (pluginPid !== undefined && isAlive(pluginPid)) process.kill(pluginPid, "SIGKILL");
   }
 
-  private waitFor(text: string, timeoutMs: number): Promise<void> {
+  /** Resolves once the server has printed `text` on `stream` (its log lines go to stderr). */
+  waitFor(text: string, timeoutMs: number, stream: "stdout" | "stderr" = "stdout"): Promise<void> {
+    const source = stream === "stdout" ? this.child.stdout! : this.child.stderr!;
     const ready = new Promise<void>((resolve, reject) => {
       const check = (): void => {
-        if (this.stdout.includes(text)) {
-          this.child.stdout!.off("data", check);
+        if (this[stream].includes(text)) {
+          source.off("data", check);
           resolve();
         }
       };
-      this.child.stdout!.on("data", check);
-      void this.exited.then(({ code, signal }) => reject(new Error(`cghost serve exited (code ${code}, signal ${signal}) before it was ready; stderr:\n${this.stderr}`)));
+      source.on("data", check);
+      void this.exited.then(({ code, signal }) => reject(new Error(`cghost serve exited (code ${code}, signal ${signal}) before printing '${text}'; stderr:\n${this.stderr}`)));
       check();
     });
-    return withTimeout(ready, timeoutMs, () => `cghost serve printed no '${text}' within ${timeoutMs} ms; stderr:\n${this.stderr}`);
+    return withTimeout(ready, timeoutMs, () => `cghost serve printed no '${text}' on ${stream} within ${timeoutMs} ms; stderr:\n${this.stderr}`);
   }
 }
 

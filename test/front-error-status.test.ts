@@ -70,4 +70,22 @@ describe("host errors over the front API", () => {
     expect(report.code).toBe("SERVER_UNAVAILABLE");
     expect(exitCodeOf(report.code)).toBe(EXIT.REFUSED);
   });
+
+  it("reads a connection lost or a call cancelled after sending an operation as outcome unknown (exit 5)", () => {
+    const failed = (code: GrpcStatus, details: string): ServiceError =>
+      Object.assign(new Error(`${code} ${details}`), { code, details, metadata: new Metadata() }) as ServiceError;
+    const dropped = failed(GrpcStatus.UNAVAILABLE, "Connection dropped");
+    const cancelled = failed(GrpcStatus.CANCELLED, "Call cancelled");
+    const neverSent = failed(GrpcStatus.UNAVAILABLE, "No connection established. Last error: Error: connect ECONNREFUSED /x.sock");
+    for (const error of [dropped, cancelled]) {
+      const report = fromServiceError(error, { changes: true });
+      expect(report.code).toBe("OUTCOME_UNKNOWN");
+      expect(report.message).toContain(error.details);
+      expect(exitCodeOf(report.code)).toBe(EXIT.OUTCOME_UNKNOWN);
+    }
+    // A request that never left changed nothing, and a show or list changes nothing either way.
+    expect(fromServiceError(neverSent, { changes: true }).code).toBe("SERVER_UNAVAILABLE");
+    expect(fromServiceError(dropped).code).toBe("SERVER_UNAVAILABLE");
+    expect(fromServiceError(cancelled).code).toBe("CANCELLED");
+  });
 });

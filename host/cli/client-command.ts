@@ -117,7 +117,7 @@ export function clientCommand(spec: ClientCommandSpec): Command {
         list: (n) => listValue(values[n]),
         flag: (n) => values[n] === true,
         positional: (n) => positionals[names.indexOf(n)]!,
-        long: { signal: interrupt.signal },
+        long: { signal: interrupt.signal, changes: true },
         quick: { signal: interrupt.signal, deadlineMs: QUICK_DEADLINE_MS },
       };
       try {

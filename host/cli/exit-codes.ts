@@ -15,6 +15,8 @@ export const EXIT = {
   REFUSED: 3,
   /** The driver failed the operation: statuses were written (usually `error`); see the failure. */
   DRIVER_FAILED: 4,
+  /** The server went away after it had the operation's request: show the object to learn the outcome. */
+  OUTCOME_UNKNOWN: 5,
   /** Interrupted by Ctrl-C (128 + SIGINT). */
   INTERRUPTED: 130,
 } as const;
@@ -31,6 +33,7 @@ const EXIT_BY_CODE: Readonly<Record<HostErrorCode | ClientOnlyCode, number>> = {
   SERVER_UNAVAILABLE: EXIT.REFUSED,
   DEADLINE_EXCEEDED: EXIT.REFUSED,
   CANCELLED: EXIT.REFUSED,
+  OUTCOME_UNKNOWN: EXIT.OUTCOME_UNKNOWN,
   OPERATION_FAILED: EXIT.DRIVER_FAILED,
   INTERNAL: EXIT.INTERNAL,
 };

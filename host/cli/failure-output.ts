@@ -32,9 +32,11 @@ export function printFailure(error: FrontCallError, context: FailureContext): nu
     return EXIT.INTERRUPTED;
   }
   // A failed create has no id on the command line; the failure names the row it wrote.
-  const noun = context.command.split(" ")[0];
-  const subject = report.failure?.written.find((w) => w.kind === noun)?.id ?? context.subject ?? "ID";
-  const hint = hintFor(report.code, context.command, subject, target, requestId, report.message);
+  const noun = context.command.split(" ")[0]!;
+  const written = report.failure?.written.find((w) => w.kind === noun)?.id;
+  // The command's first argument; `cgsnapshot create` takes a group's id, create-from-source none.
+  const show = written !== undefined ? showCommand(noun, written) : showCommand(SUBJECT_KIND[context.command] ?? noun, context.subject);
+  const hint = hintFor(report.code, context.command, show, target, requestId, report.message);
   const failure = report.failure;
   const message = report.code === "SERVER_UNAVAILABLE" ? unreachableMessage(report.message, target.address) : report.message;
   const json: { [key: string]: Json } = {
@@ -79,7 +81,15 @@ function emit(json: boolean, error: { [key: string]: Json }, text: string): void
   else process.stderr.write(text);
 }
 
-function hintFor(code: HostErrorCode | ClientOnlyCode, command: string, subject: string, target: ClientTarget, requestId: string, message: string): string {
+/** The kind of object a command's first argument names, where it is not the command's own noun. */
+const SUBJECT_KIND: Readonly<Record<string, string>> = { "cgsnapshot create": "group" };
+
+/** `cghost KIND show ID`, or `cghost KIND list` when there is no id to show. */
+function showCommand(kind: string, id: string | undefined): string {
+  return id === undefined ? `cghost ${kind} list` : `cghost ${kind} show ${id}`;
+}
+
+function hintFor(code: HostErrorCode | ClientOnlyCode, command: string, show: string, target: ClientTarget, requestId: string, message: string): string {
   const noun = command.split(" ")[0]!;
   // "volume X does not exist" from a group command points at the volume list, not the group list.
   const missing = /^(volume|group|cgsnapshot|plugin) \S+ does not exist/.exec(message)?.[1] ?? noun;
@@ -90,7 +100,7 @@ function hintFor(code: HostErrorCode | ClientOnlyCode, command: string, subject:
     case "NOT_FOUND":
       return `check the id; 'cghost ${missing} list' shows the ones that exist.`;
     case "INVALID_STATUS":
-      return `nothing was written: first change what the message names (a status, a cgsnapshot left, an attached volume); 'cghost ${noun} show ${subject}' shows the current status and last error.`;
+      return `nothing was written: first change what the message names (a status, a cgsnapshot left, an attached volume); '${show}' shows the current status and last error.`;
     case "CONFLICT":
       return "another call changed the object first; show it again, then retry if it still makes sense.";
     case "UNSUPPORTED_OPERATION":
@@ -109,8 +119,14 @@ function hintFor(code: HostErrorCode | ClientOnlyCode, command: string, subject:
       return `the server did not answer in time; check its log for request id ${requestId}.`;
     case "CANCELLED":
       return "the call was cancelled before it finished; show the object to see where it got.";
+    case "OUTCOME_UNKNOWN":
+      return (
+        `'${show}' shows where it got; if the server died, ` +
+        (dataDir ? `start it again ('cghost serve --data-dir ${dataDir}'): ` : "start it again: ") +
+        "it finishes interrupted operations before it serves. Retry only what ended in error."
+      );
     case "OPERATION_FAILED":
-      return `see each row's last error with 'cghost ${noun} show ${subject}' and the plugin's log lines for request id ${requestId}; fix the cause, then retry, or delete what ended in 'error'.`;
+      return `see each row's last error with '${show}' and the plugin's log lines for request id ${requestId}; fix the cause, then retry, or delete what ended in 'error'.`;
     case "INTERNAL":
       return `this is a bug in cghost; please report it with the server's log lines for request id ${requestId}.`;
   }

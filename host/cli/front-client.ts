@@ -39,6 +39,8 @@ export interface InvokeOptions {
   deadlineMs?: number;
   /** Cancels the call (the operation itself goes on in the server). */
   signal?: AbortSignal;
+  /** The call asks for an operation: losing the server after sending it leaves its outcome unknown. */
+  changes?: boolean;
 }
 
 /** A connection to the front API. */
@@ -62,7 +64,7 @@ export class FrontClient {
     return new Promise<Res>((resolve, reject) => {
       const call = method.call(this.client, request, metadata, callOptions, (error, response) => {
         options.signal?.removeEventListener("abort", cancel);
-        if (error) reject(this.failure(error));
+        if (error) reject(this.failure(error, options.changes === true));
         else resolve(response);
       });
       const cancel = (): void => call.cancel();
@@ -75,9 +77,9 @@ export class FrontClient {
     this.client.close();
   }
 
-  private failure(error: unknown): Error {
+  private failure(error: unknown, changes: boolean): Error {
     if (!isServiceError(error)) return error instanceof Error ? error : new Error(String(error));
-    return new FrontCallError(fromServiceError(error), this.target, this.requestId);
+    return new FrontCallError(fromServiceError(error, { changes }), this.target, this.requestId);
   }
 }
 

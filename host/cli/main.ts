@@ -30,8 +30,9 @@ function index(): string {
     "  cghost serve &",
     "  cghost group create --name db-1 --volume-type standard",
     "",
-    "Exit codes: 0 done, 2 bad input, 3 refused or server unreachable, 4 the driver failed it, 1 a bug",
-    "(cghost conformance: 1 a check failed).",
+    "Exit codes: 0 done, 2 bad input, 3 refused or server unreachable (nothing written), 4 the driver",
+    "failed it, 5 the server went away mid-operation (outcome unknown), 1 a bug (cghost conformance:",
+    "1 a check failed).",
     "Run 'cghost <command> --help' for a command's options and an example.",
     "",
   ].join("\n");

@@ -3,6 +3,7 @@
 // and failure details. A client that reads only the gRPC code still gets the right meaning.
 import { Metadata, status as GrpcStatus, type ServiceError, type StatusObject } from "@grpc/grpc-js";
 import { HOST_ERROR_CODES, HostError, type HostErrorCode, type OperationFailure } from "../manager/errors.js";
+import { neverConnected } from "../plugin/classify.js";
 
 /** Trailing metadata key holding the host's error code, e.g. `INVALID_STATUS`. */
 export const ERROR_CODE_KEY = "cghost-error-code";
@@ -28,7 +29,7 @@ const GRPC_CODE_BY_HOST_CODE: Readonly<Record<HostErrorCode, GrpcStatus>> = {
 };
 
 /** Codes a client sees besides the host's: the server could not be reached, or the call timed out. */
-export type ClientOnlyCode = "SERVER_UNAVAILABLE" | "DEADLINE_EXCEEDED" | "CANCELLED";
+export type ClientOnlyCode = "SERVER_UNAVAILABLE" | "DEADLINE_EXCEEDED" | "CANCELLED" | "OUTCOME_UNKNOWN";
 
 /** What a failed front API call means, as the host said it. */
 export interface FrontErrorReport {
@@ -54,8 +55,12 @@ export function toServiceStatus(error: unknown): Partial<StatusObject> {
   return { code: grpcCodeOf(hostError.code), details: hostError.message, metadata };
 }
 
-/** Reads a failed call back into the host's terms; calls that never reached the host get a client-only code. */
-export function fromServiceError(error: ServiceError): FrontErrorReport {
+/**
+ * Reads a failed call back into the host's terms; calls that never reached the host get a
+ * client-only code. With `changes` (the call asks for an operation), a connection lost or a call
+ * cancelled after the request left is OUTCOME_UNKNOWN: the server may have run the operation.
+ */
+export function fromServiceError(error: ServiceError, options: { changes?: boolean } = {}): FrontErrorReport {
   const sent = firstString(error.metadata, ERROR_CODE_KEY);
   const message = stripCodePrefix(error.details || error.message);
   if (sent !== undefined && sent in HOST_ERROR_CODES) {
@@ -65,6 +70,14 @@ export function fromServiceError(error: ServiceError): FrontErrorReport {
   }
   // No host code: the call failed in transport (no server at the address, a dropped connection),
   // or a server of another kind answered.
+  const lostAfterSending = (error.code === GrpcStatus.UNAVAILABLE && !neverConnected(message)) || error.code === GrpcStatus.CANCELLED;
+  if (options.changes === true && lostAfterSending) {
+    return {
+      code: "OUTCOME_UNKNOWN",
+      message: `the server stopped answering after it had the request (${message}): it may have run the operation, and a server that died finishes it when it starts again`,
+      grpcCode: error.code,
+    };
+  }
   switch (error.code) {
     case GrpcStatus.UNAVAILABLE:
       return { code: "SERVER_UNAVAILABLE", message, grpcCode: error.code };

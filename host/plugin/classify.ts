@@ -31,6 +31,11 @@ export interface ClassifyContext {
 // channel): the request was never written. "Connection dropped" (after sending) is not among them.
 const NEVER_CONNECTED = /No connection established|Failed to connect|Channel closed before call started|connect E[A-Z]+/;
 
+/** Whether grpc-js's details of an UNAVAILABLE say the request never left (no transport existed). */
+export function neverConnected(details: string): boolean {
+  return NEVER_CONNECTED.test(details);
+}
+
 // Both grpc-js sides word a size refusal this way: "Received message larger than max (N vs. M)",
 // "Attempted to send message with a size larger than M", "... decompresses to a size larger than M".
 const SIZE_LIMIT = /message.*(larger than|size|length)/i;
@@ -61,7 +66,7 @@ export function classifyFailure(error: unknown, context: ClassifyContext): Class
     // once sent, a dropped connection leaves the outcome unknown (uncertain).
     case GrpcStatus.UNAVAILABLE:
       return {
-        class: NEVER_CONNECTED.test(details) ? "never-sent" : "uncertain",
+        class: neverConnected(details) ? "never-sent" : "uncertain",
         failure: { code: "TRANSPORT_FAILED", grpcCode, message: `the plugin was unreachable during ${callName(context)}: ${details}` },
       };
     // The call was cancelled (by the host closing, or the stream reset): it may have run.
