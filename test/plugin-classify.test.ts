@@ -74,6 +74,12 @@ describe("classifyFailure: the table, one row per gRPC code", () => {
     expect(classifyFailure(grpcError(GrpcStatus.UNAVAILABLE, "Connection dropped"), context).class).toBe("uncertain");
   });
 
+  it("drops grpc-js's empty 'Resolution note: ' from the message it keeps", () => {
+    const details = "No connection established. Last error: Error: connect ECONNREFUSED /tmp/x/plugin.sock. Resolution note: ";
+    const { failure } = classifyFailure(grpcError(GrpcStatus.UNAVAILABLE, details), context);
+    expect(failure.message).toMatch(/connect ECONNREFUSED \/tmp\/x\/plugin\.sock$/);
+  });
+
   it("RESOURCE_EXHAUSTED over a size limit, either direction, is MESSAGE_TOO_LARGE naming the configured limit", () => {
     for (const details of [
       "Received message larger than max (262158 vs 65536)",

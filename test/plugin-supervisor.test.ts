@@ -92,7 +92,7 @@ describe("restarts", () => {
     expect(error.message).toContain("plugin 'scripted-driver' is failed (");
     expect(error.message).toContain(`the plugin (pid ${last}) was killed by SIGKILL`);
     expect(error.message).toContain("nothing was written");
-    expect(error.message).toContain("reset()");
+    expect(error.message).toContain("then reset it (resetPlugin; 'cghost plugin reset scripted-driver' on the command line)");
     expect(h.fingerprint()).toBe(before);
     expect(h.calls()).toHaveLength(callsBefore);
 

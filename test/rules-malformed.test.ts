@@ -143,7 +143,7 @@ describe("R7.1 an entry naming an item that was not sent", () => {
     expectRefused(deleted, {
       raisedRow: "R6.1",
       malformed: "R7.1",
-      names: "names snapshot , which was not sent",
+      names: 'names snapshot "", which was not sent',
       rows: CGSNAPSHOT_ROWS,
     });
   });

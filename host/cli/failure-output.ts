@@ -106,7 +106,7 @@ function hintFor(code: HostErrorCode | ClientOnlyCode, command: string, show: st
     case "UNSUPPORTED_OPERATION":
       return "this server's plugin does not do that; 'cghost plugin list' shows what it does. Nothing was written.";
     case "PLUGIN_UNAVAILABLE":
-      return "the plugin is not ready, and nothing was written; check 'cghost plugin list' and the server's log, then retry.";
+      return "the plugin is not ready, and nothing was written; check 'cghost plugin list' and the server's log, then retry (a 'failed' plugin needs 'cghost plugin reset NAME' first).";
     case "HOST_CLOSED":
       return "the server is stopping; nothing was written. Retry once it runs again.";
     case "SERVER_UNAVAILABLE":

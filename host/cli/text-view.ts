@@ -120,7 +120,7 @@ export function pluginText(p: Plugin): string {
       ["version", p.vendorVersion],
       ["contract", p.contractVersions.join(", ")],
       ["restarts", String(p.restarts)],
-      ["pid", p.pid ? String(p.pid) : "- (a sidecar)"],
+      ["pid", p.pid ? String(p.pid) : "- (none: a sidecar, or a child that is not running now)"],
       ["address", p.address],
       ["operations", p.operations.join(", ") || "none"],
       ["copies from", p.createFromSourceKinds.join(", ") || "nothing"],

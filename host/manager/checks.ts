@@ -97,7 +97,7 @@ export function checkDeleteGroup(
   if (volumes.length > 0 && !deleteVolumes) {
     throw new HostError(
       "INVALID_ARGUMENT",
-      `group ${group.id} still holds ${volumes.length} volume(s); ask to delete its volumes too (deleteVolumes) or remove them first`,
+      `group ${group.id} still holds ${volumes.length} volume(s); ask to delete its volumes too (deleteVolumes; --delete-volumes on the command line) or remove them first`,
     );
   }
   const busy = volumes.find((v) => !["available", "error", "error_deleting"].includes(v.status));

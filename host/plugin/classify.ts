@@ -48,7 +48,8 @@ export function classifyFailure(error: unknown, context: ClassifyContext): Class
     const message = error instanceof Error ? error.message : String(error);
     return { class: "never-sent", failure: { code: "TRANSPORT_FAILED", message: `the call ${callName(context)} was not sent: ${message}` } };
   }
-  const details = error.details;
+  // grpc-js ends a connection failure with "Resolution note: " and nothing after it; drop that.
+  const details = error.details.replace(/\.?\s*Resolution note:\s*$/, "");
   const grpcCode = error.code;
   switch (error.code) {
     // The deadline passed before an answer. The driver may still be working on it (or have

@@ -197,7 +197,7 @@ export class PluginSupervisor extends EventEmitter<SupervisorEvents> implements 
   availability(): PluginAvailability {
     const state = this.stateNow;
     if (state === "ready" && this.live) return { callable: true, state, reason: "", advice: "" };
-    return { callable: false, state, reason: this.reasonNow, advice: ADVICE[state] };
+    return { callable: false, state, reason: this.reasonNow, advice: ADVICE[state].replace("NAME", this.logName()) };
   }
 
   /** Sends a driver call, retrying by transport class within the retry budget and the operation's deadline. */
@@ -486,7 +486,7 @@ const ADVICE: Readonly<Record<PluginState, string>> = {
   ready: "",
   "not-ready": "retry once its Probe reports ready; its log and its backend say why it is not",
   restarting: "the host is restarting it after a failure; retry in a moment",
-  failed: "it crashed too often: read its log, fix the cause, then call reset() on the plugin client",
+  failed: "it crashed too often: read its log, fix the cause, then reset it (resetPlugin; 'cghost plugin reset NAME' on the command line)",
   stopped: "the host is closing; open a new one",
 };
 

@@ -227,6 +227,11 @@ function unknownTag(message: Decoded | undefined): number | undefined {
 }
 
 /** R7.1, R7.2 and R7.5, entry by entry in answer order; repeats count across every list of the answer. */
+/** An id as messages show it: quoted when it is empty or holds anything but plain id characters. */
+function shownId(id: string): string {
+  return /^[\w.:@/-]+$/.test(id) ? id : JSON.stringify(id);
+}
+
 function idFailure(shape: AnswerShape): DriverFailure | undefined {
   const seenIn = new Map<string, string>();
   for (const { field, kind, list, sent, otherRole } of shape.lists) {
@@ -238,7 +243,7 @@ function idFailure(shape: AnswerShape): DriverFailure | undefined {
     for (const { id } of updates) {
       const inOtherRole = otherIds?.has(id) === true;
       if (!sentIds.has(id) && !inOtherRole) {
-        return malformed("R7.1", `${field} names ${kind} ${id}, which was not sent in this request`);
+        return malformed("R7.1", `${field} names ${kind} ${shownId(id)}, which was not sent in this request`);
       }
       // A repeat is checked before the role so that an id named in both lists reads as R7.2.
       const firstList = seenIn.get(id);
@@ -246,13 +251,13 @@ function idFailure(shape: AnswerShape): DriverFailure | undefined {
         return malformed(
           "R7.2",
           firstList === field
-            ? `${field} names ${kind} ${id} more than once`
-            : `${field} names ${kind} ${id}, which ${firstList} already names`,
+            ? `${field} names ${kind} ${shownId(id)} more than once`
+            : `${field} names ${kind} ${shownId(id)}, which ${firstList} already names`,
         );
       }
       seenIn.set(id, field);
       if (otherRole !== undefined && inOtherRole) {
-        return malformed("R7.5", `${field} names ${kind} ${id}, which was sent in ${otherRole.field}, not in this list's role`);
+        return malformed("R7.5", `${field} names ${kind} ${shownId(id)}, which was sent in ${otherRole.field}, not in this list's role`);
       }
     }
   }
