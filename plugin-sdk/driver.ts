@@ -50,8 +50,9 @@ export interface DriverContext {
 /**
  * A consistency-group driver. Define only the operations the backend supports: each one left out
  * answers UNIMPLEMENTED and is missing from GetCapabilities, so the host refuses it before
- * writing any status. Throw a `DriverError` to fail a call with a chosen gRPC code; anything else
- * thrown fails it with INTERNAL.
+ * writing any status. Throw a `DriverError` to fail a call with a chosen gRPC code; an error with
+ * a numeric gRPC `code` of its own (a grpc-js ServiceError) keeps it; anything else thrown fails
+ * it with INTERNAL.
  */
 export interface Driver {
   /** The plugin's name, e.g. `file-driver`: lower case letters, digits and dashes. */

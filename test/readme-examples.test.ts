@@ -1,6 +1,6 @@
 // The README's two code examples, kept true: the embedding example runs against the built
 // package (through its "cghost/host" export) with the example file driver, and the driver
-// example type-checks against "cghost/plugin-sdk".
+// examples (the README's and docs/writing-a-driver.md's) type-check against "cghost/plugin-sdk".
 import { execFile } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -11,12 +11,14 @@ const run = promisify(execFile);
 const root = join(import.meta.dirname, "..");
 const readme = readFileSync(join(root, "README.md"), "utf8");
 
-/** The first ```ts block after the heading `## title`. */
-function exampleUnder(title: string): string {
-  const at = readme.indexOf(`## ${title}\n`);
-  if (at < 0) throw new Error(`README.md has no section '## ${title}'`);
-  const block = /```ts\n([\s\S]*?)```/.exec(readme.slice(at));
-  if (!block) throw new Error(`README.md's section '${title}' has no ts example`);
+const guide = { name: "docs/writing-a-driver.md", text: readFileSync(join(root, "docs", "writing-a-driver.md"), "utf8") };
+
+/** The first ```ts block after the heading `## title` of a document (README.md by default). */
+function exampleUnder(title: string, doc = { name: "README.md", text: readme }): string {
+  const at = doc.text.indexOf(`## ${title}\n`);
+  if (at < 0) throw new Error(`${doc.name} has no section '## ${title}'`);
+  const block = /```ts\n([\s\S]*?)```/.exec(doc.text.slice(at));
+  if (!block) throw new Error(`${doc.name}'s section '${title}' has no ts example`);
   return block[1]!;
 }
 
@@ -42,15 +44,18 @@ describe("README examples", () => {
     expect(stdout.trim()).toBe("available [ 'available', 'available' ]");
   });
 
-  it("the driver example type-checks against the SDK", async () => {
+  it("the driver examples (README, docs/writing-a-driver.md section 4) type-check against the SDK", async () => {
     const code = exampleUnder("Writing a driver (TypeScript)");
     expect(code).toContain('from "cghost/plugin-sdk"');
     writeFileSync(join(dir, "driver.ts"), code);
+    const operations = exampleUnder("4. The operations", guide);
+    expect(operations).toContain('from "cghost/plugin-sdk"');
+    writeFileSync(join(dir, "operations.ts"), operations);
     writeFileSync(
       join(dir, "tsconfig.json"),
       JSON.stringify({
         compilerOptions: { target: "ES2022", module: "NodeNext", moduleResolution: "NodeNext", strict: true, skipLibCheck: true, noEmit: true, types: ["node"] },
-        files: ["driver.ts"],
+        files: ["driver.ts", "operations.ts"],
       }),
     );
     const tsc = join(root, "node_modules", "typescript", "bin", "tsc");
