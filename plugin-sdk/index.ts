@@ -2,6 +2,7 @@
 // needs is exported here by name, the most used first.
 export { serve, ServeError, type ServeOptions, type ServingPlugin } from "./serve.js";
 export { ServeSecurityError, type ServeTlsOptions } from "./server-security.js";
+export { SERVE_FLAGS, serveFlagsHelp, serveOptionsFromFlags, ServeFlagsError, type ServeFlagValues } from "./serve-flags.js";
 export { DriverError, toServiceError, type DriverErrorOptions } from "./errors.js";
 export type { Driver, DriverAnswer, DriverContext, ProbeResult, SourceKindName } from "./driver.js";
 export { CgSnapshotStatus, GroupStatus, SnapshotStatus, VolumeStatus } from "./contract.js";

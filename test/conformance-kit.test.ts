@@ -1,6 +1,7 @@
 // The conformance kit against real plugin processes: the example file driver passes every check,
 // each fault of the faulty driver is caught by the check meant for it (and by no other), the
 // JUnit report is well formed, and `cghost conformance` exits 0, 1 and 2 as documented.
+import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -79,6 +80,30 @@ describe("the conformance kit", () => {
       args: [PYTHON_DRIVER, "--data-dir", dataDir("python-driver"), "--bytes-per-gb", BYTES_PER_GB],
     });
     expect(report.plugin?.name).toBe("python-file-driver");
+  });
+
+  it("passes the TypeScript file driver as a sidecar on TCP loopback, started with --insecure", async () => {
+    const child = spawn(process.execPath, [FILE_DRIVER, "--data-dir", dataDir("tcp-sidecar"), "--bytes-per-gb", BYTES_PER_GB, "--address", "127.0.0.1:0", "--insecure"], {
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+    const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+    try {
+      let stderr = "";
+      // The driver logs the address it bound (port 0: the system's choice) once it serves.
+      const address = await new Promise<string>((resolve, reject) => {
+        child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
+          stderr += chunk;
+          const serving = /"address":"(127\.0\.0\.1:\d+)"[^\n]*"msg":"serving"/.exec(stderr);
+          if (serving) resolve(serving[1]!);
+        });
+        child.once("exit", (code) => reject(new Error(`the file driver exited with ${code} before serving:\n${stderr}`)));
+      });
+      expect(stderr).toContain("serving plaintext TCP on 127.0.0.1:0 (insecure: true)");
+      await expectConformant({ address, insecure: true });
+    } finally {
+      child.kill("SIGKILL");
+      await exited;
+    }
   });
 
   it("passes the faulty driver when it commits no fault", async () => {

@@ -1,6 +1,8 @@
 // The faulty driver's command line: which faults to commit, parsed apart from main.ts so it needs
 // no SDK to test.
 import { parseArgs } from "node:util";
+import { SERVE_FLAGS, serveFlagsHelp, serveOptionsFromFlags, ServeFlagsError, type ServeFlagValues } from "../../plugin-sdk/serve-flags.js";
+import type { ServeOptions } from "../../plugin-sdk/serve.js";
 
 /** Every fault, with what the driver then does wrong and the conformance check that catches it. */
 export const FAULTS = {
@@ -33,7 +35,8 @@ export const HELP = `faulty-driver: a cghost driver that breaks the contract on 
 that 'cghost conformance' can be shown to catch each. Without --fault it is a correct in-memory driver.
 
 Usage:
-  node dist/examples/faulty-driver/main.js [--fault FAULT]... [--hang-on OPERATION] [--address ADDR]
+  node dist/examples/faulty-driver/main.js [--fault FAULT]... [--hang-on OPERATION] [--without OPERATION]...
+                     [--address ADDR [--tls-ca FILE --tls-cert FILE --tls-key FILE | --insecure]]
 
 Options:
   --fault FAULT        commit FAULT; repeat the flag or separate faults with commas. FAULT is one of:
@@ -44,8 +47,7 @@ ${Object.entries(FAULTS)
                          ${OPERATIONS.join(", ")}
   --without OPERATION  leave OPERATION out, as a driver that does not support it: not declared, and
                        answered UNIMPLEMENTED (not a fault); repeat the flag or separate with commas
-  --address ADDR       run as a sidecar on ADDR (unix:///abs/path.sock or host:port) instead of as a
-                       child launched by cghost
+${serveFlagsHelp(23)}
   -h, --help           print this text and exit
 
 Example:
@@ -55,7 +57,13 @@ Example:
 /** What the command line asks for. */
 export type CliCommand =
   | { kind: "help" }
-  | { kind: "serve"; faults: ReadonlySet<Fault>; hangOn: OperationName; without: ReadonlySet<OperationName>; address: string | undefined };
+  | {
+      kind: "serve";
+      faults: ReadonlySet<Fault>;
+      hangOn: OperationName;
+      without: ReadonlySet<OperationName>;
+      transport: Pick<ServeOptions, "address" | "tls" | "insecure">;
+    };
 
 /** A command line the driver cannot run with; its message says what to fix. */
 export class CliUsageError extends Error {
@@ -64,7 +72,7 @@ export class CliUsageError extends Error {
 
 /** Parses the driver's arguments (without the node and script paths). */
 export function parseCli(args: readonly string[]): CliCommand {
-  let values: { fault?: string[]; "hang-on"?: string; without?: string[]; address?: string; help?: boolean };
+  let values: { fault?: string[]; "hang-on"?: string; without?: string[]; help?: boolean } & ServeFlagValues;
   try {
     ({ values } = parseArgs({
       args: [...args],
@@ -72,7 +80,7 @@ export function parseCli(args: readonly string[]): CliCommand {
         fault: { type: "string", multiple: true },
         "hang-on": { type: "string" },
         without: { type: "string", multiple: true },
-        address: { type: "string" },
+        ...SERVE_FLAGS,
         help: { type: "boolean", short: "h" },
       },
       strict: true,
@@ -98,8 +106,14 @@ export function parseCli(args: readonly string[]): CliCommand {
     }
     without.add(name as OperationName);
   }
-  if (values.address === "") throw new CliUsageError("--address needs a value such as unix:///run/faulty.sock or 127.0.0.1:50051");
-  return { kind: "serve", faults, hangOn: hangOn as OperationName, without, address: values.address };
+  let transport: Pick<ServeOptions, "address" | "tls" | "insecure">;
+  try {
+    transport = serveOptionsFromFlags(values);
+  } catch (error) {
+    if (error instanceof ServeFlagsError) throw new CliUsageError(error.message);
+    throw error;
+  }
+  return { kind: "serve", faults, hangOn: hangOn as OperationName, without, transport };
 }
 
 /** The names of a repeatable flag whose values may also be comma-separated. */

@@ -16,5 +16,5 @@ if (command.kind === "help") {
   process.stdout.write(HELP);
 } else {
   const driver = createMemoryDriver({ faults: command.faults, hangOn: command.hangOn, without: command.without });
-  await serve(driver, command.address === undefined ? {} : { address: command.address });
+  await serve(driver, command.transport);
 }

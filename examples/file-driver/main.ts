@@ -134,5 +134,5 @@ if (command.kind === "help") {
 } else {
   const backend = await FileBackend.open({ dataDir: command.dataDir, bytesPerGb: command.bytesPerGb });
   // serve() owns the rest: handshake or sidecar listening, health, and stopping on SIGTERM.
-  await serve(createFileDriver(backend), command.address === undefined ? {} : { address: command.address });
+  await serve(createFileDriver(backend), command.transport);
 }
