@@ -251,6 +251,30 @@ describe("the Python driver's lifeline", () => {
 });
 
 describe("the Python file driver as a sidecar", () => {
+  it("refuses a host:port without --insecure, naming the address; with it serves plaintext TCP with a warning", async () => {
+    const dir = tempDir();
+    const refused = spawnDriver(["--data-dir", join(dir, "refused"), "--address", "127.0.0.1:0"]);
+    expect((await refused.exit).code).toBe(2);
+    expect(refused.stderr.join("\n")).toContain("--address 127.0.0.1:0 is a TCP address, and this example does no TLS: pass --insecure");
+    expect(existsSync(join(dir, "refused"))).toBe(false);
+
+    const sidecar = spawnDriver(["--data-dir", join(dir, "data"), "--bytes-per-gb", String(BYTES_PER_GB), "--address", "127.0.0.1:0", "--insecure"]);
+    await serving(sidecar);
+    const lines = sidecar.stderr.filter((line) => line.startsWith("{")).map((line) => JSON.parse(line) as { msg: string; address?: string });
+    expect(lines.some((l) => l.msg.startsWith("serving plaintext TCP on 127.0.0.1:0 (--insecure)"))).toBe(true);
+    const address = lines.find((l) => l.msg === "serving")!.address!;
+    expect(address).toMatch(/^127\.0\.0\.1:\d+$/);
+    const host = await openHost({ storePath: join(dir, "cghost.db"), plugin: { address, insecure: true } });
+    hosts.push(host);
+    const group = await host.createGroup({ name: "tcp", volumeTypes: ["gold"] });
+    const rows = openStatusReader(join(dir, "cghost.db"));
+    try {
+      expect(rows.statusOf("groups", group.id)).toBe("available");
+    } finally {
+      rows.close();
+    }
+  });
+
   it("serves the host at its address, answers a repeated operation id as the first call, and exits 0 on SIGTERM", async () => {
     const dir = tempDir();
     const dataDir = join(dir, "data");

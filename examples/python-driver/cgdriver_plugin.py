@@ -285,8 +285,12 @@ def _bound_address(requested: str, port: int) -> str:
     return re.sub(r":[0-9]+$", f":{port}", requested)
 
 
-def serve(driver, address=None, log=None, max_message_bytes=MAX_MESSAGE_BYTES, grace_seconds=DEFAULT_GRACE_SECONDS, workers=8) -> int:
-    """Serves `driver` as a launched child (default) or a sidecar on `address`; blocks until stopped, returns the exit code."""
+def serve(driver, address=None, log=None, max_message_bytes=MAX_MESSAGE_BYTES, grace_seconds=DEFAULT_GRACE_SECONDS, workers=8, insecure=False) -> int:
+    """Serves `driver` as a launched child (default) or a sidecar on `address`; blocks until stopped, returns the exit code.
+
+    A host:port `address` is served in plaintext only with `insecure=True` (and a warning): this
+    example does not implement TLS (proto/README.md asks for mutual TLS on TCP).
+    """
     log = log or logging.getLogger(driver.name)
     launch = None if address is not None else LaunchEnvironment.read()
     if address is None and launch is None:
@@ -298,6 +302,13 @@ def serve(driver, address=None, log=None, max_message_bytes=MAX_MESSAGE_BYTES, g
     if address is not None and os.environ.get("CGHOST_PLUGIN_SOCKET"):
         log.warning("CGHOST_PLUGIN_SOCKET is set but --address wins: serving as a sidecar, no handshake, so a launching host will time out", extra={"address": address})
     requested = address if address is not None else f"unix://{launch.socket_path}"
+    if not requested.startswith("unix:"):
+        if not insecure:
+            raise PluginError(
+                f"{requested} is a TCP address, which proto/README.md serves with mutual TLS; this example does no TLS: "
+                "pass insecure=True (--insecure) for plaintext on a network you trust, or listen on unix:///abs/path.sock"
+            )
+        log.warning(f"serving plaintext TCP on {requested} (--insecure): anyone who can reach it can call the driver", extra={"address": requested})
 
     server = grpc.server(
         futures.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="cghost-rpc"),

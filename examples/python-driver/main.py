@@ -36,11 +36,20 @@ def parse_args(argv):
     )
     parser.add_argument("--data-dir", required=True, metavar="DIR", help="where volumes, groups, cgsnapshots and the operation ledger live (created if missing; one driver process per directory)")
     parser.add_argument("--bytes-per-gb", type=_positive_int, default=1024**3, metavar="N", help="bytes per GB of volume size (default 1073741824, a real GiB); demos and tests pass a small value such as 1048576")
-    parser.add_argument("--address", metavar="ADDR", help="run as a sidecar listening on ADDR (unix:///abs/path.sock or host:port) instead of as a child launched by cghost")
+    parser.add_argument("--address", metavar="ADDR", help="run as a sidecar listening on ADDR (unix:///abs/path.sock or host:port) instead of as a child launched by cghost; host:port needs --insecure")
+    parser.add_argument("--insecure", action="store_true", help="with a host:port ADDR, serve plaintext (a warning is logged); this example does no TLS, so a host:port needs it")
     parser.add_argument("--stubs-dir", metavar="DIR", help="use stubs generated beforehand by build_stubs.py DIR instead of generating them at start-up with /usr/bin/protoc")
     args = parser.parse_args(argv)
     if args.address == "":
         parser.error("--address needs a value such as unix:///run/py-driver.sock or 127.0.0.1:50051")
+    tcp = args.address is not None and not args.address.startswith("unix:")
+    if tcp and not args.insecure:
+        parser.error(
+            f"--address {args.address} is a TCP address, and this example does no TLS: pass --insecure to serve plaintext "
+            "on a network you trust, or listen on unix:///abs/path.sock"
+        )
+    if args.insecure and not tcp:
+        parser.error("--insecure applies to a host:port --address only; a unix:// socket or a launched child needs no such flag")
     return args
 
 
@@ -109,7 +118,7 @@ def main(argv) -> int:
     backend = FileBackend(args.data_dir, bytes_per_gb=args.bytes_per_gb)
     log.info("starting", extra={"data_dir": backend.layout.root, "bytes_per_gb": args.bytes_per_gb, "startup_ms": round((time.monotonic() - _STARTED) * 1000, 1)})
     try:
-        return cgdriver_plugin.serve(FileDriver(backend), address=args.address, log=log)
+        return cgdriver_plugin.serve(FileDriver(backend), address=args.address, insecure=args.insecure, log=log)
     except cgdriver_plugin.PluginError as error:
         log.error(str(error))
         return 1
