@@ -150,7 +150,7 @@ describe("cghost exit codes", () => {
 });
 
 describe("cghost exit code 5", () => {
-  it("exits 5, outcome unknown, when the server dies after it had the operation's request", async () => {
+  it("exits 5, outcome unknown, when the server dies after it had the operation's request; the next server settles it", async () => {
     const dir = temporaryDir("cghost-exit5-");
     const hanging = join(dir, "script.json");
     writeFileSync(hanging, JSON.stringify({ create_group: { hang: true } }));
@@ -170,6 +170,17 @@ describe("cghost exit code 5", () => {
         message: expect.stringContaining("it may have run the operation"),
         hint: expect.stringContaining(`'cghost group list' shows where it got; if the server died, start it again ('cghost serve --data-dir ${dir}')`),
       });
+      // As the hint says: the next server re-issues the call (now answered) before it serves.
+      writeFileSync(hanging, "{}");
+      const next = await ServeProcess.start(dir, ["--config", config]);
+      try {
+        expect(next.stdout).toContain("Settling 1 operation(s) a previous server left unfinished, before serving");
+        expect(next.stdout).toContain("recovered   1 operation(s) a previous server left unfinished");
+        const listed = await runJson(["group", "list", "--data-dir", dir]);
+        expect((listed.json.groups as Array<{ name: string; status: string }>).map((g) => [g.name, g.status])).toEqual([["limbo", "available"]]);
+      } finally {
+        next.kill();
+      }
     } finally {
       server.kill();
       removeDir(dir);

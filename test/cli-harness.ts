@@ -53,15 +53,20 @@ export class ServeProcess {
 
   /** Starts `cghost serve --data-dir DIR ...args` and waits for its banner's first line. */
   static async start(dataDir: string, args: readonly string[] = [], timeoutMs = 20_000): Promise<ServeProcess> {
+    const serve = ServeProcess.launch(dataDir, args);
+    await serve.waitFor("cghost is serving.", timeoutMs);
+    return serve;
+  }
+
+  /** Starts `cghost serve` without waiting for it to be ready. */
+  static launch(dataDir: string, args: readonly string[] = []): ServeProcess {
     const child = spawn(process.execPath, [CGHOST_MAIN, "serve", "--data-dir", dataDir, ...args], {
       stdio: ["ignore", "pipe", "pipe"],
       // TMPDIR inside the data directory: the plugin's private socket directory goes there too,
       // so removing the data directory after a test removes it even when the server was killed.
       env: { ...process.env, CGHOST_LOG_LEVEL: process.env.CGHOST_LOG_LEVEL ?? "info", TMPDIR: dataDir },
     });
-    const serve = new ServeProcess(child, dataDir);
-    await serve.waitFor("cghost is serving.", timeoutMs);
-    return serve;
+    return new ServeProcess(child, dataDir);
   }
 
   /** serve.json, which the server writes before it prints its banner. */

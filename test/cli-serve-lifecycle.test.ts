@@ -193,3 +193,24 @@ describe("cghost serve with the CLI, end to end", () => {
     expect(after.error.hint).toContain(`cghost serve --data-dir ${dataDir}`);
   });
 });
+
+describe("cghost serve asked to stop while it starts", () => {
+  it("stops once started, without announcing itself: exit 0, no plugin left, nothing left in the data directory", async () => {
+    const dir = temporaryDir("cghost-early-stop-");
+    const early = ServeProcess.launch(dir, ["--config", writeConfig(dir, { plugins: [{ builtin: "file-driver", args: ["--bytes-per-gb", "4096"] }] })]);
+    try {
+      // The plugin is being launched: the server is mid-start.
+      await early.waitFor("starting -> handshaking", 20_000, "stderr");
+      expect(await early.stop("SIGTERM")).toEqual({ code: 0, signal: null });
+      expect(early.stdout).toContain("Stopping: a stop was asked while cghost was starting.");
+      expect(early.stdout).not.toContain("cghost is serving.");
+      const started = /"to":"handshaking"[^\n]*"pid":(\d+)/.exec(early.stderr);
+      expect(started, early.stderr).not.toBeNull();
+      expect(isAlive(Number(started![1]))).toBe(false);
+      for (const name of ["serve.json", "cghost.sock"]) expect(existsSync(join(dir, name)), name).toBe(false);
+    } finally {
+      early.kill();
+      removeDir(dir);
+    }
+  });
+});

@@ -105,14 +105,19 @@ async function serve(config: ServeConfig): Promise<number> {
   process.on("SIGINT", onSignal);
   let server: RunningServer;
   try {
-    server = await startServer(config, logger);
+    server = await startServer(config, logger, (line) => process.stdout.write(`${line}\n`));
   } catch (error) {
     process.off("SIGTERM", onSignal);
     process.off("SIGINT", onSignal);
     throw error;
   }
-  process.stdout.write(banner(config, server));
-  logger.info({ address: server.state.address, metrics: server.state.metricsUrl, plugin: server.state.plugin }, "serving");
+  if (signals === 0) {
+    process.stdout.write(banner(config, server));
+    logger.info({ address: server.state.address, metrics: server.state.metricsUrl, plugin: server.state.plugin }, "serving");
+  } else {
+    // Asked to stop while starting (and perhaps recovering): it stops now, without announcing itself.
+    process.stdout.write("Stopping: a stop was asked while cghost was starting.\n");
+  }
   await stopAsked;
   await server.stop();
   logger.info("stopped");

@@ -32,7 +32,7 @@ export class AlreadyServingError extends Error {
  * Starts everything the configuration names; on failure, what was started is stopped again. The
  * data directory's lock (serve-lock.ts) is held from before the store opens until stop() ends.
  */
-export async function startServer(config: ServeConfig, logger: Logger): Promise<RunningServer> {
+export async function startServer(config: ServeConfig, logger: Logger, progress: (line: string) => void = () => undefined): Promise<RunningServer> {
   prepareDataDir(config.dataDir);
   let lock: ServeLock;
   try {
@@ -42,7 +42,7 @@ export async function startServer(config: ServeConfig, logger: Logger): Promise<
     throw error;
   }
   try {
-    const server = await startLocked(config, logger);
+    const server = await startLocked(config, logger, progress);
     let stopping: Promise<void> | undefined;
     return {
       ...server,
@@ -54,7 +54,7 @@ export async function startServer(config: ServeConfig, logger: Logger): Promise<
   }
 }
 
-async function startLocked(config: ServeConfig, logger: Logger): Promise<RunningServer> {
+async function startLocked(config: ServeConfig, logger: Logger, progress: (line: string) => void): Promise<RunningServer> {
   const socket = config.api.address.startsWith("unix:") ? config.api.address.slice("unix:".length) : undefined;
   if (socket) await clearStaleSocket(socket);
 
@@ -79,6 +79,9 @@ async function startLocked(config: ServeConfig, logger: Logger): Promise<Running
   });
   let recovery: RecoverySummary;
   try {
+    const open = store.listOpenJournal().length;
+    // Re-issuing them can take as long as the operations themselves: say so before the wait.
+    if (open > 0) progress(`Settling ${open} operation(s) a previous server left unfinished, before serving (the log has each one)...`);
     // Operations a previous server died in the middle of are settled before any new call (RULES.md section 9).
     recovery = await host.recover();
   } catch (error) {
