@@ -68,4 +68,19 @@ describe("bad input to the manager", () => {
     expect(error.message).toContain("0b7f6a0e-0000-4000-8000-00000000000f");
     expect(h.fingerprint()).toBe(before);
   });
+
+  it("refuses to list the volumes or cgsnapshots of a group that does not exist, naming it", async () => {
+    const unknown = "0b7f6a0e-0000-4000-8000-0000000000aa";
+    for (const list of [() => h.host.listVolumes({ groupId: unknown }), () => h.host.listCgSnapshots({ groupId: unknown })]) {
+      const error = refusal(list);
+      expect(error.code).toBe("NOT_FOUND");
+      expect(error.message).toBe(`NOT_FOUND: group ${unknown} does not exist`);
+    }
+    // An empty group, and a deleted one, list as empty: they exist.
+    const empty = await h.host.createGroup({ name: "empty", volumeTypes: ["gold"] });
+    expect(h.host.listVolumes({ groupId: empty.id })).toEqual([]);
+    await h.host.deleteGroup(empty.id);
+    expect(h.status("groups", empty.id)).toBe("deleted");
+    expect(h.host.listCgSnapshots({ groupId: empty.id, includeDeleted: true })).toEqual([]);
+  });
 });

@@ -282,9 +282,10 @@ export class Host extends EventEmitter<HostEvents> {
     return volume;
   }
 
-  /** Volumes, optionally of one group. */
+  /** Volumes, optionally of one group; NOT_FOUND when that group's id names nothing. */
   listVolumes(filter?: ListFilter & { groupId?: string }): VolumeRow[] {
-    return this.store.listVolumes(filter);
+    if (filter?.groupId === undefined) return this.store.listVolumes(filter);
+    return this.store.read(() => (this.knownGroup(filter.groupId!), this.store.listVolumes(filter)));
   }
 
   /** One group with its volumes, soft-deleted ones included; NOT_FOUND when the id names nothing. */
@@ -343,9 +344,17 @@ export class Host extends EventEmitter<HostEvents> {
     return cgsnapshot && after ? { cgsnapshot, snapshots: after } : this.showCgSnapshot(cgsnapshotId);
   }
 
-  /** Cgsnapshots, optionally of one group. */
+  /** Cgsnapshots, optionally of one group; NOT_FOUND when that group's id names nothing. */
   listCgSnapshots(filter?: ListFilter & { groupId?: string }): CgSnapshotRow[] {
-    return this.store.listCgSnapshots(filter);
+    if (filter?.groupId === undefined) return this.store.listCgSnapshots(filter);
+    return this.store.read(() => (this.knownGroup(filter.groupId!), this.store.listCgSnapshots(filter)));
+  }
+
+  /** A group row, deleted ones included: an empty listing must mean an empty group, not a typo. */
+  private knownGroup(groupId: string): GroupRow {
+    const group = this.store.getGroup(checkId("group", groupId));
+    if (!group) throw new HostError("NOT_FOUND", `group ${groupId} does not exist`);
+    return group;
   }
 
   /** Creates an empty group (RULES.md section 1). */
