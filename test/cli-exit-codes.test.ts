@@ -129,6 +129,19 @@ describe("cghost exit codes", () => {
     const noSource = await cli(["group", "create-from-source", "--name", "x"]);
     expect(noSource.code).toBe(2);
     expect(noSource.json.error).toMatchObject({ code: "USAGE", message: expect.stringContaining("--cgsnapshot") });
+
+    // A single-valued option twice is refused, not silently the last; a negative size is a size.
+    const twice = await cli(["volume", "create", "--size-gb", "1", "--size-gb", "2", "--volume-type", "gold"]);
+    expect(twice.code).toBe(2);
+    expect(twice.json.error).toMatchObject({ code: "USAGE", message: '--size-gb is given 2 times ("1", "2"); give it once' });
+    const negative = await cli(["volume", "create", "--size-gb", "-1", "--volume-type", "gold"]);
+    expect(negative.code).toBe(2);
+    expect(negative.json.error).toMatchObject({ code: "USAGE", message: expect.stringContaining('--size-gb "-1" must be a whole number of GB') });
+
+    // A listing filtered by a group that does not exist says so, rather than listing nothing.
+    const noGroup = await cli(["volume", "list", "--group", "00000000-0000-4000-8000-0000000000ab"]);
+    expect(noGroup.code).toBe(2);
+    expect(noGroup.json.error).toMatchObject({ code: "NOT_FOUND", message: "group 00000000-0000-4000-8000-0000000000ab does not exist" });
   });
 
   it("exits 3 with a plain message when no server answers", async () => {

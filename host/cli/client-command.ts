@@ -147,9 +147,11 @@ function parse(spec: ClientCommandSpec, argv: string[]): { values: Record<string
   const options = Object.fromEntries(
     Object.entries(all).map(([key, o]) => [key, { type: o.type, ...(o.multiple ? { multiple: true } : {}), ...(key === "help" ? { short: "h" } : {}) }]),
   );
-  let result: ReturnType<typeof parseArgs>;
+  // "--size-gb -1": a negative number is a value, not an option, so the value's own check names it.
+  const args = joinNegativeValues(argv, all);
+  let result: ReturnType<typeof parseArgs> & { tokens?: Array<{ kind: string; name?: string; value?: string }> };
   try {
-    result = parseArgs({ args: argv, options, strict: true, allowPositionals: true });
+    result = parseArgs({ args, options, strict: true, allowPositionals: true, tokens: true });
   } catch (error) {
     // parseArgs says "Unknown option '--nme'"; add where to look.
     throw new CliUsageError(error instanceof Error ? error.message.replace(/\. To specify a positional.*$/s, "") : String(error), spec.path);
@@ -165,6 +167,15 @@ function parse(spec: ClientCommandSpec, argv: string[]): { values: Record<string
       spec.path,
     );
   }
+  // A single-valued option given twice would silently keep the last one: a 2 GB volume meant as 1.
+  const given = new Map<string, string[]>();
+  for (const token of result.tokens ?? []) {
+    if (token.kind !== "option" || token.name === undefined || all[token.name]?.type !== "string" || all[token.name]?.multiple) continue;
+    given.set(token.name, [...(given.get(token.name) ?? []), token.value ?? ""]);
+  }
+  for (const [name, values] of given) {
+    if (values.length > 1) throw new CliUsageError(`--${name} is given ${values.length} times (${values.map((v) => JSON.stringify(v)).join(", ")}); give it once`, spec.path);
+  }
   for (const [key, o] of Object.entries(all)) {
     const value = result.values[key];
     if (o.type === "string" && (value === "" || (Array.isArray(value) && value.includes("")))) {
@@ -172,6 +183,22 @@ function parse(spec: ClientCommandSpec, argv: string[]): { values: Record<string
     }
   }
   return { values: result.values, positionals: result.positionals };
+}
+
+/** `--opt -1` as `--opt=-1` for a string option, so that parseArgs takes the negative number as its value. */
+function joinNegativeValues(argv: readonly string[], all: Readonly<Record<string, { type: string }>>): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const next = argv[i + 1];
+    if (arg.startsWith("--") && !arg.includes("=") && all[arg.slice(2)]?.type === "string" && next !== undefined && /^-\d/.test(next)) {
+      out.push(`${arg}=${next}`);
+      i++;
+    } else {
+      out.push(arg);
+    }
+  }
+  return out;
 }
 
 function helpText(spec: ClientCommandSpec): string {
