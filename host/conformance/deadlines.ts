@@ -28,7 +28,7 @@ export const deadlinesCheck: ConformanceCheck = {
 
     const hung = session.calls.filter((c) => !c.deliberate && c.outcome.kind === "raised" && c.outcome.failure.code === "DEADLINE_EXCEEDED");
     for (const call of hung) {
-      problems.push(`${RPC_BY_KIND[call.kind].method} (${call.check} check, ${call.step}) did not answer within its deadline of ${call.deadlineMs} ms: the plugin hangs or ignores the deadline`);
+      problems.push(`${RPC_BY_KIND[call.kind].method} (${call.check} check, ${call.step}) did not answer within its deadline of ${call.deadlineMs} ms: the plugin hangs or ignores the deadline, or the operation needs longer on this backend (then pass a larger --timeout-ms)`);
     }
     const ordinary = session.calls.filter((c) => !c.deliberate).length;
     if (hung.length === 0) details.push(`all ${ordinary} calls sent so far answered within their deadline of ${settings.callDeadlineMs} ms`);
