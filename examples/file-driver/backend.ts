@@ -235,9 +235,11 @@ export class FileBackend {
           snapshotsModelUpdate.push({ id: pair.id, status: "available", providerLocation: pair.target });
         } catch (error) {
           if (error instanceof FileDriverError) throw error; // cancelled: abandon, a retry redoes it
-          const reason = errnoCode(error) === "ENOENT"
+          // ENOENT is about the source only if the source is gone; the copy's own file can vanish too.
+          const sourceGone = errnoCode(error) === "ENOENT" && !(await stat(pair.source).then(() => true, () => false));
+          const reason = sourceGone
             ? `volume ${pair.volumeId} has no file at ${pair.source}`
-            : `copying ${pair.source} failed: ${error instanceof Error ? error.message : String(error)}`;
+            : `copying ${pair.source} to ${pair.target} failed: ${error instanceof Error ? error.message : String(error)}`;
           snapshotsModelUpdate.push({ id: pair.id, status: "error", reason });
         }
       }
