@@ -4,12 +4,13 @@
 // its plugin and removes the plugin's private directory, in its 'exit' event.
 import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
-import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { afterEach, expect, it } from "vitest";
 import { isAlive } from "./support/supervised-harness.js";
+import { removeOrphanedDirs } from "../host/plugin/stale-dirs.js";
 
 const KILLABLE_HOST = join(import.meta.dirname, "..", "dist", "test", "drivers", "killable-host.js");
 
@@ -77,8 +78,25 @@ it("the plugin exits by itself when its host is killed with SIGKILL", async () =
   expect(signal).toBe("SIGKILL");
 
   expect(await exitOf(pid), `plugin ${pid} still running 10 s after its host was killed`).toBe(true);
-  // Nothing of the host ran after SIGKILL: its private directory is the one thing that stays.
-  expect(pluginDirsLeft()).toHaveLength(1);
+  // Nothing of the host ran after SIGKILL: its private directory is the one thing that stays...
+  const [left] = pluginDirsLeft();
+  expect(left).toBeDefined();
+  expect(readFileSync(join(dir!, left!, "host.pid"), "utf8")).toBe(`${child.pid}\n`);
+  // ...until the next launch, which removes the directories of hosts that are gone.
+  expect(await removeOrphanedDirs(dir!)).toEqual([left]);
+  expect(pluginDirsLeft()).toEqual([]);
+});
+
+it("leaves a private directory alone while its host runs, and one without an owner record", async () => {
+  const { child, pluginPid: pid } = await startHost("stay");
+  try {
+    mkdirSync(join(dir!, "cghost-plugin-unrecorded"));
+    expect(await removeOrphanedDirs(dir!)).toEqual([]);
+    expect(pluginDirsLeft()).toHaveLength(2);
+  } finally {
+    child.kill("SIGKILL");
+    await exitOf(pid);
+  }
 });
 
 it.each([

@@ -18,6 +18,7 @@ import { LaunchedChild, type ChildExit } from "./launched-child.js";
 import type { PluginClient } from "./plugin-client.js";
 import type { PluginConnection } from "./plugin-connection.js";
 import { capturePluginOutput, describeStderrTail, type PluginOutput } from "./plugin-output.js";
+import { recordOwner, removeOrphanedDirs } from "./stale-dirs.js";
 
 /** The handshake descriptor: stdio index 3 of the child. */
 export const HANDSHAKE_FD = 3;
@@ -95,6 +96,9 @@ export async function launchConnection(options: LaunchOptions, hooks: LaunchHook
   try {
     // mkdtemp already creates 0700; chmod states it, whatever the umask or platform did.
     await chmod(dir, 0o700);
+    await recordOwner(dir);
+    // Directories of hosts killed with SIGKILL; in the background, never delaying this launch.
+    void removeOrphanedDirs(tmpdir());
     const transport = await prepareLaunchTransport(settings.transport, dir);
     const nonce = randomBytes(16).toString("hex");
     const spawned = await spawnPlugin(options, {
