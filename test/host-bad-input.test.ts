@@ -1,7 +1,7 @@
 // Bad input to the manager gets a clear error naming the bad value and leaves the database
 // byte-for-byte as it was.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { HostError } from "../host/index.js";
+import { createHost, HostError } from "../host/index.js";
 import { startHarness, type Harness } from "./support/host-harness.js";
 
 let h: Harness;
@@ -82,5 +82,82 @@ describe("bad input to the manager", () => {
     await h.host.deleteGroup(empty.id);
     expect(h.status("groups", empty.id)).toBe("deleted");
     expect(h.host.listCgSnapshots({ groupId: empty.id, includeDeleted: true })).toEqual([]);
+  });
+
+  const callers: Array<[string, Record<string, unknown>, string]> = [
+    ["a request id with a non-ASCII character", { requestId: "héllo" }, 'requestId "héllo" must be 1 to 128 printable ASCII'],
+    ["a request id with a newline", { requestId: "a\nb" }, "requestId"],
+    ["an empty request id", { requestId: "" }, 'requestId ""'],
+    ["a project id that is a number", { projectId: 42 }, "projectId 42"],
+    ["an empty project id", { projectId: " " }, "projectId must not be empty"],
+  ];
+  for (const [what, caller, named] of callers) {
+    it(`refuses an operation asked with ${what} before writing anything or calling the driver`, async () => {
+      const group = await h.host.createGroup({ name: "caller-check", volumeTypes: ["gold"] });
+      const before = h.fingerprint();
+      const callsBefore = h.calls().length;
+      for (const attempt of [
+        () => h.host.createGroup({ name: "x", volumeTypes: ["gold"] }, caller as never),
+        () => h.host.deleteGroup(group.id, { deleteVolumes: true }, caller as never),
+      ]) {
+        const error = await attempt().then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        expect(error).toBeInstanceOf(HostError);
+        expect((error as HostError).code).toBe("INVALID_ARGUMENT");
+        expect((error as HostError).message).toContain(named);
+      }
+      expect(h.fingerprint()).toBe(before);
+      expect(h.calls()).toHaveLength(callsBefore);
+    });
+  }
+
+  it.each([
+    [{ create_group: Number.NaN }, "deadlinesMs.create_group NaN"],
+    [{ create_group: 1e15 }, "deadlinesMs.create_group 1000000000000000"],
+    [{ create_group: "abc" }, 'deadlinesMs.create_group "abc"'],
+    [{ create_group: 0 }, "deadlinesMs.create_group 0"],
+    [{ create_group: -1 }, "deadlinesMs.create_group -1"],
+    [{ create_groups: 1000 }, 'deadlinesMs names "create_groups", which is not an operation'],
+  ])("refuses to build a host with deadlinesMs %j, naming it", (deadlinesMs, named) => {
+    // The options are checked before the store or the plugin is used.
+    const error = refusal(() => createHost({ store: {} as never, plugin: {} as never, deadlinesMs: deadlinesMs as never }));
+    expect(error.code).toBe("INVALID_ARGUMENT");
+    expect(error.message).toContain(named);
+  });
+});
+
+describe("a closed host", () => {
+  it("refuses every call with HOST_CLOSED, reads included", async () => {
+    const closed = await startHarness();
+    const group = await closed.host.createGroup({ name: "before-close", volumeTypes: ["gold"] });
+    await closed.close();
+    const id = group.id;
+    const calls: Array<[string, () => unknown]> = [
+      ["showVolume", () => closed.host.showVolume(id)],
+      ["listVolumes", () => closed.host.listVolumes({ groupId: id })],
+      ["showGroup", () => closed.host.showGroup(id)],
+      ["listGroups", () => closed.host.listGroups()],
+      ["showCgSnapshot", () => closed.host.showCgSnapshot(id)],
+      ["listCgSnapshots", () => closed.host.listCgSnapshots()],
+      ["setVolumeAttached", () => closed.host.setVolumeAttached(id, true)],
+      ["createGroup", () => closed.host.createGroup({ name: "x", volumeTypes: ["gold"] })],
+      ["createGroupFromSource", () => closed.host.createGroupFromSource({ name: "x", source: { groupId: id } })],
+      ["updateGroup", () => closed.host.updateGroup(id, { addVolumeIds: [id] })],
+      ["deleteGroup", () => closed.host.deleteGroup(id)],
+      ["createCgSnapshot", () => closed.host.createCgSnapshot(id)],
+      ["deleteCgSnapshot", () => closed.host.deleteCgSnapshot(id)],
+    ];
+    for (const [name, call] of calls) {
+      let error: unknown;
+      try {
+        await call();
+      } catch (thrown) {
+        error = thrown;
+      }
+      expect(error, name).toBeInstanceOf(HostError);
+      expect((error as HostError).code, name).toBe("HOST_CLOSED");
+    }
   });
 });

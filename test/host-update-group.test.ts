@@ -147,3 +147,32 @@ describe("update group (RULES.md section 4)", () => {
     });
   });
 });
+
+describe("attaching a volume while an update moves it", () => {
+  it("is refused, nothing written, so the update's outcome cannot conflict and leave the group updating", async () => {
+    const { groupId, volumeIds } = await groupWithVolumes(h, 1);
+    const [added] = registerVolumes(h.host, 1);
+    h.script({});
+    const before = h.fingerprint();
+    // The update takes its locks at once; its check and driver call come after.
+    const updating = h.host.updateGroup(groupId, { addVolumeIds: [added!], removeVolumeIds: [volumeIds[0]!] });
+    for (const [id, attach] of [[added!, true], [volumeIds[0]!, true]] as const) {
+      let refused: unknown;
+      try {
+        h.host.setVolumeAttached(id, attach);
+      } catch (error) {
+        refused = error;
+      }
+      expect(refused).toMatchObject({ code: "CONFLICT", message: expect.stringContaining(`volume ${id} is being added to or removed from a group`) });
+    }
+    expect(h.fingerprint()).toBe(before);
+    const view = await updating;
+    expect(view.group.status).toBe("available");
+    expect(h.status("groups", groupId)).toBe("available");
+    expect(groupOf(added!)).toBe(groupId);
+    // Once it ended, the volume can be attached, and attaching it twice names its status.
+    expect(h.host.setVolumeAttached(added!, true).status).toBe("in-use");
+    expect(h.status("volumes", added!)).toBe("in-use");
+    expect(() => h.host.setVolumeAttached(added!, true)).toThrow(`volume ${added} is 'in-use'; attaching needs it 'available'`);
+  });
+});

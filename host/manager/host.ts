@@ -23,6 +23,7 @@ import {
   checkDeleteGroup,
   checkGroupSource,
   checkId,
+  checkStatus,
   checkUpdateGroup,
   liveCgSnapshot,
   liveGroup,
@@ -31,7 +32,9 @@ import {
 import { DEFAULT_DEADLINES_MS } from "./deadlines.js";
 import { HostError, type OperationFailure } from "./errors.js";
 import {
+  parseCaller,
   parseCreateGroup,
+  parseDeadlines,
   parseGroupText,
   parseRegisterVolume,
   parseText,
@@ -218,7 +221,8 @@ export class Host extends EventEmitter<HostEvents> {
     this.store = options.store;
     this.plugin = options.plugin;
     this.log = options.logger ?? pino({ level: "silent" });
-    this.deadlines = { ...DEFAULT_DEADLINES_MS, ...options.deadlinesMs };
+    // Checked here: a deadline grpc-js cannot set would throw out of a call after its statuses were written.
+    this.deadlines = { ...DEFAULT_DEADLINES_MS, ...parseDeadlines(options.deadlinesMs) };
     this.defaultProjectId = options.defaultProjectId ?? "default";
     this.clock = options.clock ?? (() => new Date());
     this.recoveryReadyTimeoutMs = options.recoveryReadyTimeoutMs ?? 30_000;
@@ -267,6 +271,15 @@ export class Host extends EventEmitter<HostEvents> {
   setVolumeAttached(volumeId: string, attached: boolean): VolumeRow {
     this.checkOpen();
     const volume = liveVolume(this.store, volumeId);
+    // An update adding or removing it compare-and-sets its status when the driver answers: a
+    // change now would make that outcome conflict and leave the group 'updating'.
+    if (this.locks.held(volumeLockKey(volume.id))) {
+      throw new HostError(
+        "CONFLICT",
+        `volume ${volume.id} is being added to or removed from a group by an operation in progress; nothing was written: retry once it ends`,
+      );
+    }
+    checkStatus("volume", volume, [attached ? "available" : "in-use"], attached ? "attaching" : "detaching");
     try {
       this.store.setVolumeAttached(volume.id, attached);
     } catch (error) {
@@ -277,6 +290,7 @@ export class Host extends EventEmitter<HostEvents> {
 
   /** One volume, soft-deleted ones included; NOT_FOUND when the id names nothing. */
   showVolume(volumeId: string): VolumeRow {
+    this.checkOpen();
     const volume = this.store.getVolume(checkId("volume", volumeId));
     if (!volume) throw new HostError("NOT_FOUND", `volume ${volumeId} does not exist`);
     return volume;
@@ -284,12 +298,14 @@ export class Host extends EventEmitter<HostEvents> {
 
   /** Volumes, optionally of one group; NOT_FOUND when that group's id names nothing. */
   listVolumes(filter?: ListFilter & { groupId?: string }): VolumeRow[] {
+    this.checkOpen();
     if (filter?.groupId === undefined) return this.store.listVolumes(filter);
     return this.store.read(() => (this.knownGroup(filter.groupId!), this.store.listVolumes(filter)));
   }
 
   /** One group with its volumes, soft-deleted ones included; NOT_FOUND when the id names nothing. */
   showGroup(groupId: string): GroupView {
+    this.checkOpen();
     checkId("group", groupId);
     // One snapshot: the group and its volumes as of the same commit.
     return this.store.read(() => {
@@ -301,11 +317,13 @@ export class Host extends EventEmitter<HostEvents> {
 
   /** Groups. */
   listGroups(filter?: ListFilter): GroupRow[] {
+    this.checkOpen();
     return this.store.listGroups(filter);
   }
 
   /** One cgsnapshot with its snapshots; NOT_FOUND when the id names nothing. */
   showCgSnapshot(cgsnapshotId: string): CgSnapshotView {
+    this.checkOpen();
     checkId("cgsnapshot", cgsnapshotId);
     return this.store.read(() => {
       const cgsnapshot = this.store.getCgSnapshot(cgsnapshotId);
@@ -346,6 +364,7 @@ export class Host extends EventEmitter<HostEvents> {
 
   /** Cgsnapshots, optionally of one group; NOT_FOUND when that group's id names nothing. */
   listCgSnapshots(filter?: ListFilter & { groupId?: string }): CgSnapshotRow[] {
+    this.checkOpen();
     if (filter?.groupId === undefined) return this.store.listCgSnapshots(filter);
     return this.store.read(() => (this.knownGroup(filter.groupId!), this.store.listCgSnapshots(filter)));
   }
@@ -359,6 +378,7 @@ export class Host extends EventEmitter<HostEvents> {
 
   /** Creates an empty group (RULES.md section 1). */
   async createGroup(input: CreateGroupInput, caller?: Caller): Promise<GroupRow> {
+    this.checkOpen();
     const spec = parseCreateGroup(input);
     const id = randomUUID();
     const projectId = caller?.projectId ?? this.defaultProjectId;
@@ -383,6 +403,7 @@ export class Host extends EventEmitter<HostEvents> {
     input: Omit<CreateGroupInput, "volumeTypes"> & { volumeTypes?: string[]; source: GroupSourceInput },
     caller?: Caller,
   ): Promise<GroupView> {
+    this.checkOpen();
     const source = input.source as Partial<{ cgsnapshotId: unknown; groupId: unknown }> | undefined;
     const hasSnapshot = source?.cgsnapshotId !== undefined;
     const hasGroup = source?.groupId !== undefined;
@@ -480,6 +501,7 @@ export class Host extends EventEmitter<HostEvents> {
     change: { addVolumeIds?: readonly string[]; removeVolumeIds?: readonly string[] },
     caller?: Caller,
   ): Promise<GroupView> {
+    this.checkOpen();
     checkId("group", groupId);
     const addIds = [...(change.addVolumeIds ?? [])];
     const removeIds = [...(change.removeVolumeIds ?? [])];
@@ -499,6 +521,7 @@ export class Host extends EventEmitter<HostEvents> {
 
   /** Deletes a group and, when asked, its volumes (RULES.md section 3). */
   async deleteGroup(groupId: string, options: { deleteVolumes?: boolean } = {}, caller?: Caller): Promise<GroupView> {
+    this.checkOpen();
     checkId("group", groupId);
     let group: GroupRow | undefined;
     let volumes: VolumeRow[] = [];
@@ -540,6 +563,7 @@ export class Host extends EventEmitter<HostEvents> {
     input: { name?: string; description?: string } = {},
     caller?: Caller,
   ): Promise<CgSnapshotView> {
+    this.checkOpen();
     checkId("group", groupId);
     const id = randomUUID();
     const name = parseText("name", input.name);
@@ -577,6 +601,7 @@ export class Host extends EventEmitter<HostEvents> {
 
   /** Deletes a cgsnapshot and its snapshots (RULES.md section 6). */
   async deleteCgSnapshot(cgsnapshotId: string, caller?: Caller): Promise<CgSnapshotView> {
+    this.checkOpen();
     const found = liveCgSnapshot(this.store, cgsnapshotId);
     let snapshots: SnapshotRow[] = [];
     let snapshotIds: string[] = [];
@@ -666,6 +691,7 @@ export class Host extends EventEmitter<HostEvents> {
 
   private async execute<K extends OperationKind, T>(plan: OperationPlan<K, T>): Promise<T> {
     this.checkOpen();
+    parseCaller(plan.caller);
     this.checkCapability(plan.kind);
     this.checkPluginAvailable(plan.kind);
     const run = this.locks.run(plan.lockKeys, () => this.runLocked(plan));

@@ -1,4 +1,5 @@
 // Parses what a caller hands the host into clean values, refusing bad ones with the value named.
+import { OPERATION_KINDS, type OperationKind } from "../model.js";
 import { HostError } from "./errors.js";
 
 /** What a volume service gives to register a volume. */
@@ -90,4 +91,54 @@ export function parseText(what: string, value: unknown): string {
     throw new HostError("INVALID_ARGUMENT", `${what} ${JSON.stringify(value)} must be a string of at most 255 characters`);
   }
   return value;
+}
+
+/** Who asks for an operation, as a caller may give it (host.ts Caller). */
+export interface CallerInput {
+  requestId?: unknown;
+  projectId?: unknown;
+  userId?: unknown;
+}
+
+// Sent to the plugin as gRPC metadata (x-request-id), whose values are printable ASCII only.
+const REQUEST_ID_PATTERN = /^[\x21-\x7e]{1,128}$/;
+
+/**
+ * Checks who asks before anything is written: a request id that gRPC metadata cannot carry would
+ * otherwise fail the call after the transitional statuses were written.
+ */
+export function parseCaller(caller: CallerInput | undefined): void {
+  if (caller === undefined) return;
+  if (typeof caller !== "object" || caller === null) throw new HostError("INVALID_ARGUMENT", `caller ${JSON.stringify(caller)} must be an object`);
+  const { requestId, projectId, userId } = caller;
+  if (requestId !== undefined && (typeof requestId !== "string" || !REQUEST_ID_PATTERN.test(requestId))) {
+    throw new HostError(
+      "INVALID_ARGUMENT",
+      `requestId ${JSON.stringify(requestId)} must be 1 to 128 printable ASCII characters without spaces (it travels as gRPC metadata)`,
+    );
+  }
+  if (projectId !== undefined) nonEmpty("projectId", projectId);
+  if (userId !== undefined) parseText("userId", userId);
+}
+
+/** The most a deadline may be: what Node's timers (and so grpc-js) can wait, about 24.8 days. */
+export const MAX_DEADLINE_MS = 2_147_483_647;
+
+/** Checks per-operation deadlines: known operations, each a whole number of milliseconds from 1 to MAX_DEADLINE_MS. */
+export function parseDeadlines(value: unknown): Partial<Record<OperationKind, number>> {
+  if (value === undefined) return {};
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new HostError("INVALID_ARGUMENT", `deadlinesMs ${JSON.stringify(value)} must be an object of milliseconds by operation`);
+  }
+  const result: Partial<Record<OperationKind, number>> = {};
+  for (const [kind, ms] of Object.entries(value)) {
+    if (!(OPERATION_KINDS as readonly string[]).includes(kind)) {
+      throw new HostError("INVALID_ARGUMENT", `deadlinesMs names ${JSON.stringify(kind)}, which is not an operation (${OPERATION_KINDS.join(", ")})`);
+    }
+    if (typeof ms !== "number" || !Number.isInteger(ms) || ms < 1 || ms > MAX_DEADLINE_MS) {
+      throw new HostError("INVALID_ARGUMENT", `deadlinesMs.${kind} ${typeof ms === "number" ? String(ms) : JSON.stringify(ms)} must be a whole number of milliseconds from 1 to ${MAX_DEADLINE_MS}`);
+    }
+    result[kind as OperationKind] = ms;
+  }
+  return result;
 }

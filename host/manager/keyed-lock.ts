@@ -22,6 +22,11 @@ export class KeyedLock {
     }
   }
 
+  /** Whether a call holds `key` or waits for it now. */
+  held(key: string): boolean {
+    return this.tails.has(key);
+  }
+
   /** How many keys are held or waited for now (for tests and metrics). */
   get size(): number {
     return this.tails.size;

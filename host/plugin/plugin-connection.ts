@@ -101,8 +101,6 @@ export class PluginConnection implements PluginClient {
       return Promise.resolve({ kind: "raised", ...classified });
     }
     const definition = DRIVER_METHODS.get(kind)!;
-    const metadata = new Metadata();
-    if (options.requestId !== undefined) metadata.set("x-request-id", options.requestId);
     const started = performance.now();
     return new Promise((resolve) => {
       const settle = (error: ServiceError | Error | null, response: ResponseByKind[K] | undefined): void => {
@@ -117,6 +115,9 @@ export class PluginConnection implements PluginClient {
         resolve({ kind: "raised", failure: classified.failure, class: classified.class });
       };
       try {
+        // Inside the try: Metadata refuses a value that is not printable ASCII, before anything is sent.
+        const metadata = new Metadata();
+        if (options.requestId !== undefined) metadata.set("x-request-id", options.requestId);
         this.parts.channel.driver.makeUnaryRequest<RequestByKind[K], ResponseByKind[K]>(
           definition.path,
           definition.requestSerialize as (value: RequestByKind[K]) => Buffer,
