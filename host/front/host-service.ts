@@ -7,7 +7,7 @@ import { HostError } from "../manager/errors.js";
 import type { Caller, GroupSourceInput, Host } from "../manager/host.js";
 import type { OperationKind } from "../model.js";
 import { toServiceStatus } from "./error-status.js";
-import type { CallerContext, HostServiceServer } from "./front-contract.js";
+import { CgSnapshot, ConsistencyGroup, Volume, type CallerContext, type HostServiceServer } from "./front-contract.js";
 import type { FrontMetrics } from "./front-metrics.js";
 import type { OperationFeed } from "./operation-feed.js";
 import { pageOf } from "./page.js";
@@ -54,9 +54,10 @@ export function createHostService(deps: HostServiceDeps): HostServiceServer {
     })),
     getVolume: unary("GetVolume", undefined, (req) => ({ volume: volumeToMessage(host.showVolume(req.volumeId)) })),
     listVolumes: unary("ListVolumes", undefined, (req) => {
-      const rows = host.listVolumes({ includeDeleted: req.includeDeleted, ...(req.groupId === "" ? {} : { groupId: req.groupId }) });
-      const page = pageOf(rows, req);
-      return { volumes: page.items.map(volumeToMessage), nextPageToken: page.nextPageToken };
+      // Deleted rows included, so page tokens keep their place (page.ts); wanted() filters them.
+      const rows = host.listVolumes({ includeDeleted: true, ...(req.groupId === "" ? {} : { groupId: req.groupId }) });
+      const page = pageOf(rows, req, { wanted: wantedBy(req), toMessage: volumeToMessage, encodedSize: (m) => Volume.encode(m).finish().length });
+      return { volumes: page.items, nextPageToken: page.nextPageToken };
     }),
 
     createConsistencyGroup: unary("CreateConsistencyGroup", "create_group", async (req, requestId) => {
@@ -95,8 +96,12 @@ export function createHostService(deps: HostServiceDeps): HostServiceServer {
       return { group: groupToMessage(view.group), volumes: view.volumes.map(volumeToMessage) };
     }),
     listConsistencyGroups: unary("ListConsistencyGroups", undefined, (req) => {
-      const page = pageOf(host.listGroups({ includeDeleted: req.includeDeleted }), req);
-      return { groups: page.items.map(groupToMessage), nextPageToken: page.nextPageToken };
+      const page = pageOf(host.listGroups({ includeDeleted: true }), req, {
+        wanted: wantedBy(req),
+        toMessage: groupToMessage,
+        encodedSize: (m) => ConsistencyGroup.encode(m).finish().length,
+      });
+      return { groups: page.items, nextPageToken: page.nextPageToken };
     }),
 
     createCgSnapshot: unary("CreateCgSnapshot", "create_cgsnapshot", async (req, requestId) => {
@@ -116,9 +121,9 @@ export function createHostService(deps: HostServiceDeps): HostServiceServer {
       return { cgsnapshot: cgsnapshotToMessage(view.cgsnapshot), snapshots: view.snapshots.map(snapshotToMessage) };
     }),
     listCgSnapshots: unary("ListCgSnapshots", undefined, (req) => {
-      const rows = host.listCgSnapshots({ includeDeleted: req.includeDeleted, ...(req.groupId === "" ? {} : { groupId: req.groupId }) });
-      const page = pageOf(rows, req);
-      return { cgsnapshots: page.items.map(cgsnapshotToMessage), nextPageToken: page.nextPageToken };
+      const rows = host.listCgSnapshots({ includeDeleted: true, ...(req.groupId === "" ? {} : { groupId: req.groupId }) });
+      const page = pageOf(rows, req, { wanted: wantedBy(req), toMessage: cgsnapshotToMessage, encodedSize: (m) => CgSnapshot.encode(m).finish().length });
+      return { cgsnapshots: page.items, nextPageToken: page.nextPageToken };
     }),
 
     listPlugins: unary("ListPlugins", undefined, async () => {
@@ -190,4 +195,9 @@ function sourceOf(
     throw new HostError("INVALID_ARGUMENT", "create-from-source needs exactly one source: set source_cgsnapshot_id or source_group_id");
   }
   return source.$case === "sourceCgsnapshotId" ? { cgsnapshotId: source.value } : { groupId: source.value };
+}
+
+/** Which rows of a listing (deleted ones included) a list request wants. */
+function wantedBy(request: { includeDeleted: boolean }): (row: { deletedAt: string | null }) => boolean {
+  return request.includeDeleted ? () => true : (row) => row.deletedAt === null;
 }

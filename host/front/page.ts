@@ -1,34 +1,80 @@
-// Paging of list answers, so a long listing never exceeds a gRPC message limit (4 MiB by default
-// in most clients: about 54,000 small rows). The token is an opaque offset into the listing.
+// Paging of list answers. A page holds at most page_size rows and at most PAGE_BUDGET_BYTES of
+// encoded rows, so no answer nears the 4 MiB a gRPC client accepts by default, whatever the rows
+// hold. The token names the last row given (opaque to clients): the next page starts after that
+// row in the listing with soft-deleted rows included, whose order never changes (rows are only
+// added, and a deleted row keeps its place), so a row deleted or added between pages neither
+// hides another nor repeats one.
 import { HostError } from "../manager/errors.js";
 
 /** Rows per page when the request says 0. */
 export const DEFAULT_PAGE_SIZE = 1000;
 /** The most rows one page may hold. */
 export const MAX_PAGE_SIZE = 10_000;
+/** The most encoded bytes of rows one page may hold: 3 MiB, under the usual 4 MiB client limit. */
+export const PAGE_BUDGET_BYTES = 3 * 1024 * 1024;
 
-const TOKEN_PREFIX = "o:";
+const TOKEN_PREFIX = "after:";
 
-/** One page of `rows` as the request asks, and the token of the next page ("" on the last). */
-export function pageOf<T>(rows: readonly T[], request: { pageSize: number; pageToken: string }): { items: T[]; nextPageToken: string } {
+/** How to turn the rows of a listing into a page of messages. */
+export interface PageShape<R, M> {
+  /** Whether a row belongs in the answer (false for a soft-deleted row unless deleted ones were asked for). */
+  wanted(row: R): boolean;
+  toMessage(row: R): M;
+  /** The encoded size of a message, in bytes. */
+  encodedSize(message: M): number;
+}
+
+/**
+ * One page of `rows` (every row of the listing in its order, soft-deleted ones included) as the
+ * request asks, and the token of the next page ("" on the last).
+ */
+export function pageOf<R extends { id: string }, M>(
+  rows: readonly R[],
+  request: { pageSize: number; pageToken: string },
+  shape: PageShape<NoInfer<R>, M>,
+): { items: M[]; nextPageToken: string } {
   const size = request.pageSize === 0 ? DEFAULT_PAGE_SIZE : request.pageSize;
   if (!Number.isInteger(size) || size < 1 || size > MAX_PAGE_SIZE) {
     throw new HostError("INVALID_ARGUMENT", `page_size ${request.pageSize} must be from 0 (meaning ${DEFAULT_PAGE_SIZE}) to ${MAX_PAGE_SIZE}`);
   }
-  const offset = request.pageToken === "" ? 0 : decodeToken(request.pageToken);
-  const end = offset + size;
-  return { items: rows.slice(offset, end), nextPageToken: end < rows.length ? encodeToken(end) : "" };
-}
-
-function encodeToken(offset: number): string {
-  return Buffer.from(`${TOKEN_PREFIX}${offset}`).toString("base64url");
-}
-
-function decodeToken(token: string): number {
-  const text = Buffer.from(token, "base64url").toString();
-  const offset = text.startsWith(TOKEN_PREFIX) ? Number(text.slice(TOKEN_PREFIX.length)) : Number.NaN;
-  if (!Number.isSafeInteger(offset) || offset < 0) {
-    throw new HostError("INVALID_ARGUMENT", `page_token ${JSON.stringify(token)} is not one this server gave; start again with an empty token`);
+  let start = 0;
+  if (request.pageToken !== "") {
+    const after = lastIdOf(request.pageToken);
+    const at = rows.findIndex((row) => row.id === after);
+    if (at < 0) throw badToken(request.pageToken);
+    start = at + 1;
   }
-  return offset;
+  const items: M[] = [];
+  let bytes = 0;
+  let last: R | undefined;
+  let i = start;
+  for (; i < rows.length; i++) {
+    const row = rows[i]!;
+    if (!shape.wanted(row)) continue;
+    if (items.length === size) break;
+    const message = shape.toMessage(row);
+    const rowBytes = shape.encodedSize(message);
+    // At least one row per page, however large, so paging always moves on.
+    if (items.length > 0 && bytes + rowBytes > PAGE_BUDGET_BYTES) break;
+    items.push(message);
+    bytes += rowBytes;
+    last = row;
+  }
+  let more = false;
+  for (let j = i; last !== undefined && j < rows.length && !more; j++) more = shape.wanted(rows[j]!);
+  return { items, nextPageToken: more ? Buffer.from(`${TOKEN_PREFIX}${last!.id}`).toString("base64url") : "" };
+}
+
+function lastIdOf(token: string): string {
+  const text = Buffer.from(token, "base64url").toString();
+  // Round-tripped, so that only tokens this server could have written are taken.
+  if (!text.startsWith(TOKEN_PREFIX) || text.length === TOKEN_PREFIX.length || Buffer.from(text).toString("base64url") !== token) throw badToken(token);
+  return text.slice(TOKEN_PREFIX.length);
+}
+
+function badToken(token: string): HostError {
+  return new HostError(
+    "INVALID_ARGUMENT",
+    `page_token ${JSON.stringify(token)} is not one this server gave for this listing; start again with an empty token`,
+  );
 }

@@ -88,7 +88,10 @@ export interface ListVolumesRequest {
   includeDeleted: boolean;
   /** At most this many volumes in the answer; 0 means 1000. At most 10000. */
   pageSize: number;
-  /** The next_page_token of the previous answer; empty for the first page. */
+  /**
+   * The next_page_token of the previous answer; empty for the first page. A page may hold fewer
+   * rows than page_size (it also stops at 3 MiB); only an empty next_page_token ends the listing.
+   */
   pageToken: string;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
@@ -233,7 +236,10 @@ export interface ListConsistencyGroupsRequest {
   includeDeleted: boolean;
   /** At most this many groups in the answer; 0 means 1000. At most 10000. */
   pageSize: number;
-  /** The next_page_token of the previous answer; empty for the first page. */
+  /**
+   * The next_page_token of the previous answer; empty for the first page. A page may hold fewer
+   * rows than page_size (it also stops at 3 MiB); only an empty next_page_token ends the listing.
+   */
   pageToken: string;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
@@ -321,7 +327,10 @@ export interface ListCgSnapshotsRequest {
   includeDeleted: boolean;
   /** At most this many cgsnapshots in the answer; 0 means 1000. At most 10000. */
   pageSize: number;
-  /** The next_page_token of the previous answer; empty for the first page. */
+  /**
+   * The next_page_token of the previous answer; empty for the first page. A page may hold fewer
+   * rows than page_size (it also stops at 3 MiB); only an empty next_page_token ends the listing.
+   */
   pageToken: string;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
