@@ -36,6 +36,6 @@ export type {
   VolumeStatus,
 } from "./model.js";
 export { openSqliteStore, type Durability, type Store } from "./store/index.js";
-export { connectPlugin, launchPlugin } from "./plugin/index.js";
+export { connectPlugin, launchPlugin, PluginLaunchError, PLUGIN_LAUNCH_ERROR_CODES, type PluginLaunchErrorCode } from "./plugin/index.js";
 export type { LaunchTransport, SidecarTlsOptions } from "./plugin/index.js";
 export type { PluginCapabilities, PluginClient, PluginInfo } from "./plugin/plugin-client.js";

@@ -1,7 +1,8 @@
 // Bad input to the manager gets a clear error naming the bad value and leaves the database
 // byte-for-byte as it was.
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createHost, HostError } from "../host/index.js";
+import { createHost, HostError, openHost, PluginLaunchError } from "../host/index.js";
 import { startHarness, type Harness } from "./support/host-harness.js";
 
 let h: Harness;
@@ -112,6 +113,44 @@ describe("bad input to the manager", () => {
       expect(h.calls()).toHaveLength(callsBefore);
     });
   }
+
+  it("refuses an update whose volume lists are not arrays of ids, naming the value", async () => {
+    const group = await h.host.createGroup({ name: "lists", volumeTypes: ["gold"] });
+    const before = h.fingerprint();
+    for (const [change, named] of [
+      [{ addVolumeIds: "a-volume-id" }, 'addVolumeIds "a-volume-id" must be an array of volume ids'],
+      [{ removeVolumeIds: 5 }, "removeVolumeIds 5 must be an array"],
+      [{ addVolumeIds: [7] }, "addVolumeIds [7] must be an array"],
+      [null, "the change null must be an object"],
+    ] as const) {
+      const error = await h.host.updateGroup(group.id, change as never).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(error).toMatchObject({ code: "INVALID_ARGUMENT", message: expect.stringContaining(named) });
+    }
+    expect(h.fingerprint()).toBe(before);
+  });
+
+  it("counts a name's length in characters, not UTF-16 code units", async () => {
+    const emoji = "\u{1F4BE}";
+    const named = await h.host.createGroup({ name: emoji.repeat(255), volumeTypes: ["gold"] });
+    expect(h.row("groups", named.id)!.name).toBe(emoji.repeat(255));
+    const error = await h.host.createGroup({ name: emoji.repeat(256), volumeTypes: ["gold"] }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toMatchObject({ code: "INVALID_ARGUMENT", message: expect.stringContaining("at most 255 characters") });
+  });
+
+  it("rejects openHost with an exported PluginLaunchError when the plugin cannot start", async () => {
+    const error = await openHost({ storePath: join(h.dir, "never.db"), plugin: { command: join(h.dir, "no-such-plugin") } }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(PluginLaunchError);
+    expect((error as PluginLaunchError).code).toBe("PLUGIN_SPAWN_FAILED");
+  });
 
   it.each([
     [{ create_group: Number.NaN }, "deadlinesMs.create_group NaN"],

@@ -503,8 +503,11 @@ export class Host extends EventEmitter<HostEvents> {
   ): Promise<GroupView> {
     this.checkOpen();
     checkId("group", groupId);
-    const addIds = [...(change.addVolumeIds ?? [])];
-    const removeIds = [...(change.removeVolumeIds ?? [])];
+    if (typeof change !== "object" || change === null) {
+      throw new HostError("INVALID_ARGUMENT", `the change ${JSON.stringify(change)} must be an object with addVolumeIds and/or removeVolumeIds`);
+    }
+    const addIds = idList("addVolumeIds", change.addVolumeIds);
+    const removeIds = idList("removeVolumeIds", change.removeVolumeIds);
     let add: VolumeRow[] = [];
     let remove: VolumeRow[] = [];
     return this.execute<"update_group", GroupView>({
@@ -867,4 +870,13 @@ export class Host extends EventEmitter<HostEvents> {
 
 function writtenStatus(write: RowWrite): { kind: string; id: string; status: string } {
   return { kind: write.kind, id: write.id, status: write.status };
+}
+
+/** A list of ids as a caller gave it: absent is empty; anything but an array of strings is refused, naming it. */
+function idList(what: string, value: unknown): string[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value) || value.some((id) => typeof id !== "string")) {
+    throw new HostError("INVALID_ARGUMENT", `${what} ${JSON.stringify(value)} must be an array of volume ids`);
+  }
+  return [...(value as string[])];
 }

@@ -87,7 +87,8 @@ function nonEmpty(what: string, value: unknown): string {
 /** Checks an optional free-text value: a string of at most 255 characters; absent is empty. */
 export function parseText(what: string, value: unknown): string {
   if (value === undefined) return "";
-  if (typeof value !== "string" || value.length > 255) {
+  // Characters, not UTF-16 code units: a name of 200 emoji is 200 characters.
+  if (typeof value !== "string" || (value.length > 255 && [...value].length > 255)) {
     throw new HostError("INVALID_ARGUMENT", `${what} ${JSON.stringify(value)} must be a string of at most 255 characters`);
   }
   return value;
