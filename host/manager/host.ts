@@ -113,7 +113,10 @@ export interface OperationEvent {
   written: Array<{ kind: string; id: string; status: string }>;
 }
 
-/** Emitted once per driver RPC. */
+/**
+ * Emitted once per driver call the host makes, with its final outcome: the attempts of a call the
+ * plugin layer retried (an uncertain failure, resent with the same operation id) count as one.
+ */
 export interface PluginCallEvent {
   kind: OperationKind;
   method: string;
