@@ -1,6 +1,7 @@
 // The front API as a generic gRPC tool sees it: gRPC health says SERVING (overall and for
 // cghost.v1.HostService); reflection lists the services and serves their descriptors;
 // WatchOperations streams each operation's outcome, filtered by group, and ends when the server stops.
+import { execFile } from "node:child_process";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { credentials, loadPackageDefinition, type Client, type ClientDuplexStream, type ServiceError } from "@grpc/grpc-js";
@@ -32,6 +33,8 @@ function clientOf<T extends Client>(protoPath: string, path: string[], address: 
 let dataDir: string;
 let serve: ServeProcess | undefined;
 let address: string;
+/** buf's CLI, a devDependency: its `curl` reads the schema through reflection only. */
+const BUF = join(import.meta.dirname, "..", "node_modules", ".bin", "buf");
 
 beforeAll(async () => {
   dataDir = temporaryDir("cghost-front-");
@@ -82,6 +85,27 @@ describe("the front API for generic gRPC clients", () => {
     } finally {
       reflection.close();
     }
+  });
+
+  it("lets buf curl, a generic client without the .proto files, describe and call the front API and health", async () => {
+    const socket = address.replace(/^unix:/, "");
+    const curl = (args: string[]): Promise<{ code: number; stdout: string; stderr: string }> =>
+      new Promise((resolve) => {
+        execFile(BUF, ["curl", "--protocol", "grpc", "--http2-prior-knowledge", "--unix-socket", socket, ...args], { timeout: 30_000 }, (error, stdout, stderr) =>
+          resolve({ code: error ? (typeof error.code === "number" ? error.code : 1) : 0, stdout, stderr }),
+        );
+      });
+    const methods = await curl(["--list-methods", "http://localhost"]);
+    expect(methods.stderr).toBe("");
+    expect(methods.stdout).toContain("cghost.v1.HostService/CreateConsistencyGroupFromSource");
+    // Fields by their .proto names: the descriptors are the compiled files, not proto-loader's.
+    const missing = await curl(["-d", '{"volume_id":"00000000-0000-4000-8000-000000000000"}', "http://localhost/cghost.v1.HostService/GetVolume"]);
+    expect(missing.code).not.toBe(0);
+    expect(missing.stderr).toMatch(/"code":\s*"not_found"/);
+    expect(missing.stderr).toContain("volume 00000000-0000-4000-8000-000000000000 does not exist");
+    const health = await curl(["-d", "{}", "http://localhost/grpc.health.v1.Health/Check"]);
+    expect(health.stderr).toBe("");
+    expect(JSON.parse(health.stdout)).toEqual({ status: "SERVING" });
   });
 
   it("streams operations to watchers, filtered by group, and ends the streams when stopping", async () => {

@@ -55,3 +55,4 @@ export {
 
 /** The fully qualified name of the front API service, as health and reflection name it. */
 export const HOST_SERVICE_NAME = "cghost.v1.HostService";
+export { FRONT_FILE_DESCRIPTORS } from "../../gen/cghost/v1/file_descriptors.js";
