@@ -10,6 +10,7 @@ const COMMANDS = [
   "volume show",
   "volume attach",
   "volume detach",
+  "volume unregister",
   "group create",
   "group create-from-source",
   "group update",

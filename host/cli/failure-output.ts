@@ -126,7 +126,7 @@ function hintFor(code: HostErrorCode | ClientOnlyCode, command: string, show: st
         "it finishes interrupted operations before it serves. Retry only what ended in error."
       );
     case "OPERATION_FAILED":
-      return `see each row's last error with '${show}' and the plugin's log lines for request id ${requestId}; fix the cause, then retry, or delete what ended in 'error'.`;
+      return `see each row's last error with '${show}' and the plugin's log lines for request id ${requestId}; fix the cause, then retry, or delete what ended in 'error' (a volume left in no group: 'cghost volume unregister').`;
     case "INTERNAL":
       return `this is a bug in cghost; please report it with the server's log lines for request id ${requestId}.`;
   }

@@ -1,4 +1,4 @@
-// `cghost volume create|list|show|attach|detach`: the volumes a volume service registers with the
+// `cghost volume create|list|show|attach|detach|unregister`: the volumes a volume service registers with the
 // host before it puts them in groups.
 import { CliUsageError } from "./command.js";
 import { clientCommand } from "./client-command.js";
@@ -91,10 +91,26 @@ function attachCommand(attached: boolean) {
   });
 }
 
+const unregister = clientCommand({
+  path: "volume unregister",
+  summary: "forget a volume in no group ('available' or 'error'); the driver is not called",
+  positionals: ["VOLUME"],
+  description:
+    "The inverse of 'volume create': the host forgets a volume that is in no group and 'available'\n" +
+    "or 'error' (it becomes 'deleted'; 'volume show' still finds it). The driver is not called: the\n" +
+    "volume's storage stays the volume service's. Remove it from its group or detach it first.",
+  examples: ["cghost volume unregister 6f1c0a52-0000-4000-8000-000000000000"],
+  async run(ctx) {
+    const { volume } = await ctx.client.invoke(ctx.client.client.unregisterVolume, { volumeId: ctx.positional("VOLUME") }, ctx.quick);
+    const v = answered(volume);
+    return { json: volumeJson(v), text: `Unregistered volume ${v.id} (${v.status}).\n` };
+  },
+});
+
 /** The `cghost volume` command. */
 export const volumeCommand = commandGroup({
   name: "volume",
-  summary: "register, list and show volumes",
+  summary: "register, list, show and unregister volumes",
   example: "cghost volume create --size-gb 10 --volume-type gold",
-  subcommands: [create, list, show, attachCommand(true), attachCommand(false)],
+  subcommands: [create, list, show, attachCommand(true), attachCommand(false), unregister],
 });

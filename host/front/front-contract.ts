@@ -35,6 +35,8 @@ export {
   ResetPluginResponse,
   SetVolumeAttachedRequest,
   SetVolumeAttachedResponse,
+  UnregisterVolumeRequest,
+  UnregisterVolumeResponse,
   UpdateConsistencyGroupRequest,
   UpdateConsistencyGroupResponse,
   WatchOperationsRequest,

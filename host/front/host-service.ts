@@ -52,6 +52,7 @@ export function createHostService(deps: HostServiceDeps): HostServiceServer {
     setVolumeAttached: unary("SetVolumeAttached", undefined, (req) => ({
       volume: volumeToMessage(host.setVolumeAttached(req.volumeId, req.attached)),
     })),
+    unregisterVolume: unary("UnregisterVolume", undefined, (req) => ({ volume: volumeToMessage(host.unregisterVolume(req.volumeId)) })),
     getVolume: unary("GetVolume", undefined, (req) => ({ volume: volumeToMessage(host.showVolume(req.volumeId)) })),
     listVolumes: unary("ListVolumes", undefined, (req) => {
       // Deleted rows included, so page tokens keep their place (page.ts); wanted() filters them.

@@ -270,6 +270,29 @@ export class Host extends EventEmitter<HostEvents> {
     return this.mustVolume(id);
   }
 
+  /**
+   * The inverse of registerVolume: forgets a volume in no group that is `available` or `error`
+   * (soft delete; showVolume still finds it). The driver is not called. This is also the way out
+   * for a volume an update left `error` outside any group.
+   */
+  unregisterVolume(volumeId: string): VolumeRow {
+    this.checkOpen();
+    const volume = liveVolume(this.store, volumeId);
+    if (this.locks.held(volumeLockKey(volume.id))) {
+      throw new HostError("CONFLICT", `volume ${volume.id} is being added to or removed from a group by an operation in progress; nothing was written: retry once it ends`);
+    }
+    if (volume.groupId !== null) {
+      throw new HostError("INVALID_STATUS", `volume ${volume.id} is in group ${volume.groupId}; remove it from the group first, then unregister it`);
+    }
+    checkStatus("volume", volume, ["available", "error"], "unregistering");
+    try {
+      this.store.transaction(() => this.store.applyWrites([{ kind: "volume", id: volume.id, expect: [volume.status], status: "deleted", softDelete: true }]));
+    } catch (error) {
+      throw HostError.from(error);
+    }
+    return this.mustVolume(volume.id);
+  }
+
   /** Marks a volume attached (`in-use`) or detached (`available`). */
   setVolumeAttached(volumeId: string, attached: boolean): VolumeRow {
     this.checkOpen();

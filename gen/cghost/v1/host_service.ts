@@ -66,6 +66,19 @@ export interface SetVolumeAttachedResponse {
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/** UnregisterVolumeRequest names the volume to forget. */
+export interface UnregisterVolumeRequest {
+  volumeId: string;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
+}
+
+/** UnregisterVolumeResponse is the volume as the host now holds it (`deleted`). */
+export interface UnregisterVolumeResponse {
+  /** The volume as stored. */
+  volume: Volume | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
+}
+
 /** GetVolumeRequest names a volume. */
 export interface GetVolumeRequest {
   /** The volume's id. */
@@ -825,6 +838,180 @@ export const SetVolumeAttachedResponse: MessageFns<SetVolumeAttachedResponse> = 
   },
   fromPartial(object: DeepPartial<SetVolumeAttachedResponse>): SetVolumeAttachedResponse {
     const message = createBaseSetVolumeAttachedResponse();
+    message.volume = (object.volume !== undefined && object.volume !== null)
+      ? Volume.fromPartial(object.volume)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseUnregisterVolumeRequest(): UnregisterVolumeRequest {
+  return { volumeId: "", _unknownFields: {} };
+}
+
+export const UnregisterVolumeRequest: MessageFns<UnregisterVolumeRequest> = {
+  encode(message: UnregisterVolumeRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.volumeId !== "") {
+      writer.uint32(10).string(message.volumeId);
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UnregisterVolumeRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUnregisterVolumeRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.volumeId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): UnregisterVolumeRequest {
+    return {
+      volumeId: isSet(object.volumeId)
+        ? globalThis.String(object.volumeId)
+        : isSet(object.volume_id)
+        ? globalThis.String(object.volume_id)
+        : "",
+    };
+  },
+
+  toJSON(message: UnregisterVolumeRequest): unknown {
+    const obj: any = {};
+    if (message.volumeId !== "") {
+      obj.volumeId = message.volumeId;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<UnregisterVolumeRequest>): UnregisterVolumeRequest {
+    return UnregisterVolumeRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<UnregisterVolumeRequest>): UnregisterVolumeRequest {
+    const message = createBaseUnregisterVolumeRequest();
+    message.volumeId = object.volumeId ?? "";
+    return message;
+  },
+};
+
+function createBaseUnregisterVolumeResponse(): UnregisterVolumeResponse {
+  return { volume: undefined, _unknownFields: {} };
+}
+
+export const UnregisterVolumeResponse: MessageFns<UnregisterVolumeResponse> = {
+  encode(message: UnregisterVolumeResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.volume !== undefined) {
+      Volume.encode(message.volume, writer.uint32(10).fork()).join();
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UnregisterVolumeResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUnregisterVolumeResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.volume = Volume.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): UnregisterVolumeResponse {
+    return { volume: isSet(object.volume) ? Volume.fromJSON(object.volume) : undefined };
+  },
+
+  toJSON(message: UnregisterVolumeResponse): unknown {
+    const obj: any = {};
+    if (message.volume !== undefined) {
+      obj.volume = Volume.toJSON(message.volume);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<UnregisterVolumeResponse>): UnregisterVolumeResponse {
+    return UnregisterVolumeResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<UnregisterVolumeResponse>): UnregisterVolumeResponse {
+    const message = createBaseUnregisterVolumeResponse();
     message.volume = (object.volume !== undefined && object.volume !== null)
       ? Volume.fromPartial(object.volume)
       : undefined;
@@ -4293,6 +4480,23 @@ export const HostServiceService = {
       Buffer.from(SetVolumeAttachedResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): SetVolumeAttachedResponse => SetVolumeAttachedResponse.decode(value),
   },
+  /**
+   * UnregisterVolume makes the host forget a volume in no group that is `available` or `error`:
+   * it is soft-deleted (`deleted`, still shown by GetVolume). The driver is not called: the
+   * volume's storage is the volume service's, as at RegisterVolume. Fails FAILED_PRECONDITION for
+   * a volume in a group (remove it first) or `in-use` (detach it first).
+   */
+  unregisterVolume: {
+    path: "/cghost.v1.HostService/UnregisterVolume" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: UnregisterVolumeRequest): Buffer =>
+      Buffer.from(UnregisterVolumeRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): UnregisterVolumeRequest => UnregisterVolumeRequest.decode(value),
+    responseSerialize: (value: UnregisterVolumeResponse): Buffer =>
+      Buffer.from(UnregisterVolumeResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): UnregisterVolumeResponse => UnregisterVolumeResponse.decode(value),
+  },
   /** GetVolume returns one volume, deleted ones included. NOT_FOUND when the id names nothing. */
   getVolume: {
     path: "/cghost.v1.HostService/GetVolume" as const,
@@ -4518,6 +4722,13 @@ export interface HostServiceServer extends UntypedServiceImplementation {
    * volume blocks deleting its group.
    */
   setVolumeAttached: handleUnaryCall<SetVolumeAttachedRequest, SetVolumeAttachedResponse>;
+  /**
+   * UnregisterVolume makes the host forget a volume in no group that is `available` or `error`:
+   * it is soft-deleted (`deleted`, still shown by GetVolume). The driver is not called: the
+   * volume's storage is the volume service's, as at RegisterVolume. Fails FAILED_PRECONDITION for
+   * a volume in a group (remove it first) or `in-use` (detach it first).
+   */
+  unregisterVolume: handleUnaryCall<UnregisterVolumeRequest, UnregisterVolumeResponse>;
   /** GetVolume returns one volume, deleted ones included. NOT_FOUND when the id names nothing. */
   getVolume: handleUnaryCall<GetVolumeRequest, GetVolumeResponse>;
   /** ListVolumes lists volumes, optionally of one group, a page at a time. */
@@ -4619,6 +4830,27 @@ export interface HostServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: SetVolumeAttachedResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * UnregisterVolume makes the host forget a volume in no group that is `available` or `error`:
+   * it is soft-deleted (`deleted`, still shown by GetVolume). The driver is not called: the
+   * volume's storage is the volume service's, as at RegisterVolume. Fails FAILED_PRECONDITION for
+   * a volume in a group (remove it first) or `in-use` (detach it first).
+   */
+  unregisterVolume(
+    request: UnregisterVolumeRequest,
+    callback: (error: ServiceError | null, response: UnregisterVolumeResponse) => void,
+  ): ClientUnaryCall;
+  unregisterVolume(
+    request: UnregisterVolumeRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: UnregisterVolumeResponse) => void,
+  ): ClientUnaryCall;
+  unregisterVolume(
+    request: UnregisterVolumeRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: UnregisterVolumeResponse) => void,
   ): ClientUnaryCall;
   /** GetVolume returns one volume, deleted ones included. NOT_FOUND when the id names nothing. */
   getVolume(
