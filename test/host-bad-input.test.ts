@@ -3,7 +3,7 @@
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createHost, HostError, openHost, PluginLaunchError } from "../host/index.js";
-import { startHarness, type Harness } from "./support/host-harness.js";
+import { refusal, startHarness, type Harness } from "./support/host-harness.js";
 
 let h: Harness;
 beforeAll(async () => {
@@ -12,16 +12,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await h?.close();
 });
-
-function refusal(fn: () => unknown): HostError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof HostError) return error;
-    throw error;
-  }
-  throw new Error("expected a HostError");
-}
 
 describe("bad input to the manager", () => {
   const volumes: Array<[string, Record<string, unknown>, string]> = [

@@ -2,8 +2,7 @@
 // is refused, with nothing written, for a volume in a group, attached, or moved by an update in
 // flight; it is the way out for a volume an update left 'error' outside any group (R4.1).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { HostError } from "../host/index.js";
-import { groupWithVolumes, registerVolumes, rejection, startHarness, type Harness } from "./support/host-harness.js";
+import { groupWithVolumes, refusal, registerVolumes, rejection, startHarness, type Harness } from "./support/host-harness.js";
 
 let h: Harness;
 beforeAll(async () => {
@@ -12,16 +11,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await h?.close();
 });
-
-function refusal(fn: () => unknown): HostError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof HostError) return error;
-    throw error;
-  }
-  throw new Error("expected a HostError");
-}
 
 describe("unregistering a volume", () => {
   it("soft-deletes a volume in no group, without calling the driver; show still finds it", () => {

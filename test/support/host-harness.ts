@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import type { Logger } from "pino";
-import { createHost, type Host } from "../../host/index.js";
+import { createHost, HostError, type Host } from "../../host/index.js";
 import { launchPlugin } from "../../host/plugin/index.js";
 import { openSqliteStore, type Store } from "../../host/store/index.js";
 
@@ -115,6 +115,17 @@ export async function rejection(promise: Promise<unknown>): Promise<Error & { co
     return error as never;
   }
   throw new Error("expected the call to fail, and it succeeded");
+}
+
+/** The HostError a synchronous call throws; fails the test when it throws nothing or something else. */
+export function refusal(fn: () => unknown): HostError {
+  try {
+    fn();
+  } catch (error) {
+    if (error instanceof HostError) return error;
+    throw error;
+  }
+  throw new Error("expected a HostError");
 }
 
 /** A digest of the whole database after a checkpoint: equal digests mean equal files. */
