@@ -183,6 +183,9 @@ describe("cghost exit code 5", () => {
         message: expect.stringContaining("it may have run the operation"),
         hint: expect.stringContaining(`'cghost group list' shows where it got; if the server died, start it again ('cghost serve --data-dir ${dir}')`),
       });
+      expect(json.error).toMatchObject({
+        hint: expect.stringContaining("a create may have made the object already, so look for it by name in that list before running the command again"),
+      });
       // As the hint says: the next server re-issues the call (now answered) before it serves.
       writeFileSync(hanging, "{}");
       const next = await ServeProcess.start(dir, ["--config", config]);

@@ -123,7 +123,9 @@ function hintFor(code: HostErrorCode | ClientOnlyCode, command: string, show: st
       return (
         `'${show}' shows where it got; if the server died, ` +
         (dataDir ? `start it again ('cghost serve --data-dir ${dataDir}'): ` : "start it again: ") +
-        "it finishes interrupted operations before it serves. Retry only what ended in error."
+        "it finishes interrupted operations before it serves. Retry only what ended in error" +
+        // A create has no id to show yet, and names need not be unique: running it again makes a second one.
+        (show.endsWith(" list") ? `; a create may have made the object already, so look for it by name in that list before running the command again.` : ".")
       );
     case "OPERATION_FAILED":
       return `see each row's last error with '${show}' and the plugin's log lines for request id ${requestId}; fix the cause, then retry, or delete what ended in 'error' (a volume left in no group: 'cghost volume unregister').`;
