@@ -2,7 +2,7 @@
 // flags over the file, and every wrong key or value refused with its path, the value and what
 // is allowed. Then, as a process: a bad file exits 2, a second server on a served data directory
 // exits 3, and an unstartable plugin exits 4 with the plugin's own words.
-import { mkdirSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_DEADLINES_MS } from "../host/manager/deadlines.js";
@@ -145,11 +145,18 @@ describe("cghost serve as a process", () => {
     expect(await served.stop("SIGINT")).toEqual({ code: 0, signal: null });
   });
 
-  it("exits 4 when the plugin cannot be started, quoting why", async () => {
+  it("exits 4 when the plugin cannot be started, quoting why, and leaves no new data directory behind", async () => {
     const config = writeConfig(dataDir, { plugins: [{ command: process.execPath, args: ["-e", "console.error('no license for this array'); process.exit(3)"] }] });
-    const result = await runCli(["serve", "--data-dir", dataDir, "--config", config]);
+    const fresh = join(dataDir, "fresh");
+    const result = await runCli(["serve", "--data-dir", join(fresh, "data"), "--config", config]);
     expect(result.code).toBe(4);
     expect(result.stderr).toMatch(/^cghost: the plugin could not be started: PLUGIN_EXITED/m);
     expect(result.stderr).toContain("no license for this array");
+    // It made fresh/ and fresh/data/ (a store, a lock): the failed start removes them again.
+    expect(existsSync(fresh)).toBe(false);
+    // An existing data directory is the operator's: it stays.
+    const again = await runCli(["serve", "--data-dir", dataDir, "--config", config]);
+    expect(again.code).toBe(4);
+    expect(existsSync(join(dataDir, "serve-config.json"))).toBe(true);
   });
 });

@@ -33,11 +33,16 @@ export class AlreadyServingError extends Error {
  * data directory's lock (serve-lock.ts) is held from before the store opens until stop() ends.
  */
 export async function startServer(config: ServeConfig, logger: Logger, progress: (line: string) => void = () => undefined): Promise<RunningServer> {
-  prepareDataDir(config.dataDir);
+  const created = prepareDataDir(config.dataDir);
+  // A first start that fails leaves nothing behind: not the folders it made, nor an empty store.
+  const undoCreate = (): void => {
+    if (created !== undefined) rmSync(created, { recursive: true, force: true });
+  };
   let lock: ServeLock;
   try {
     lock = takeServeLock(config.dataDir, config.store.path);
   } catch (error) {
+    undoCreate();
     if (error instanceof ServeLockHeldError) throw new AlreadyServingError(error.message, { cause: error });
     throw error;
   }
@@ -50,6 +55,7 @@ export async function startServer(config: ServeConfig, logger: Logger, progress:
     };
   } catch (error) {
     lock.release();
+    undoCreate();
     throw error;
   }
 }
@@ -149,13 +155,17 @@ async function startLocked(config: ServeConfig, logger: Logger, progress: (line:
   };
 }
 
-/** Creates the data directory, private (0700), if it is new; an existing one keeps its mode. */
-function prepareDataDir(dataDir: string): void {
+/**
+ * Creates the data directory, private (0700), if it is new; an existing one keeps its mode.
+ * Returns the first folder it created (the data directory or a parent of it), else undefined.
+ */
+function prepareDataDir(dataDir: string): string | undefined {
   try {
     if (!statSync(dataDir).isDirectory()) throw new Error(`the data directory ${dataDir} is a file; choose another --data-dir`);
+    return undefined;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
-    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    return mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   }
 }
 
