@@ -2,12 +2,12 @@
 // serve.json; then, on stop, refuse new calls, finish the ones in flight, stop the plugin, close
 // the store and remove what it left in the data directory. Every step undoes itself on failure.
 import { mkdirSync, rmSync, statSync } from "node:fs";
-import { connect } from "node:net";
 import type { Logger } from "pino";
 import { startFrontServer, type FrontServer } from "../front/front-server.js";
 import { PluginMonitor } from "../front/plugin-status.js";
 import { createHost, openSqliteStore, type Host, type RecoverySummary } from "../index.js";
 import { superviseLaunchedPlugin, superviseSidecar, type PluginSupervisor } from "../plugin/index.js";
+import { socketAnswers } from "../plugin/socket-probe.js";
 import { dataDirLayout } from "./data-dir.js";
 import type { ServeConfig } from "./serve-config.js";
 import { ServeLockHeldError, takeServeLock, type ServeLock } from "./serve-lock.js";
@@ -176,15 +176,7 @@ async function clearStaleSocket(path: string): Promise<void> {
   } catch {
     return;
   }
-  const live = await new Promise<boolean>((resolve) => {
-    const probe = connect(path);
-    probe.once("connect", () => {
-      probe.destroy();
-      resolve(true);
-    });
-    probe.once("error", () => resolve(false));
-  });
-  if (live) {
+  if (await socketAnswers(path)) {
     throw new AlreadyServingError(
       `another cghost serve is listening on ${path}; stop it first (see the pid in serve.json beside it), or use another --data-dir`,
     );

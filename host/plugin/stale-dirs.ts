@@ -5,8 +5,8 @@
 // from an older cghost), one whose host still runs, and one with a socket that still answers (a
 // host in another pid namespace sharing TMPDIR) are left alone.
 import { readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
-import { connect } from "node:net";
 import { join } from "node:path";
+import { socketAnswers } from "./socket-probe.js";
 
 /** The prefix of every launch's private directory under TMPDIR. */
 export const PRIVATE_DIR_PREFIX = "cghost-plugin-";
@@ -51,15 +51,7 @@ async function answeringSocketIn(dir: string): Promise<boolean> {
   for (const name of await readdir(dir).catch(() => [] as string[])) {
     const path = join(dir, name);
     if (!(await stat(path).then((s) => s.isSocket(), () => false))) continue;
-    const answers = await new Promise<boolean>((resolve) => {
-      const probe = connect(path);
-      probe.once("connect", () => {
-        probe.destroy();
-        resolve(true);
-      });
-      probe.once("error", () => resolve(false));
-    });
-    if (answers) return true;
+    if (await socketAnswers(path)) return true;
   }
   return false;
 }
