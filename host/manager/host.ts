@@ -278,9 +278,7 @@ export class Host extends EventEmitter<HostEvents> {
   unregisterVolume(volumeId: string): VolumeRow {
     this.checkOpen();
     const volume = liveVolume(this.store, volumeId);
-    if (this.locks.held(volumeLockKey(volume.id))) {
-      throw new HostError("CONFLICT", `volume ${volume.id} is being added to or removed from a group by an operation in progress; nothing was written: retry once it ends`);
-    }
+    this.refuseIfMoving(volume.id);
     if (volume.groupId !== null) {
       throw new HostError("INVALID_STATUS", `volume ${volume.id} is in group ${volume.groupId}; remove it from the group first, then unregister it`);
     }
@@ -297,14 +295,7 @@ export class Host extends EventEmitter<HostEvents> {
   setVolumeAttached(volumeId: string, attached: boolean): VolumeRow {
     this.checkOpen();
     const volume = liveVolume(this.store, volumeId);
-    // An update adding or removing it compare-and-sets its status when the driver answers: a
-    // change now would make that outcome conflict and leave the group 'updating'.
-    if (this.locks.held(volumeLockKey(volume.id))) {
-      throw new HostError(
-        "CONFLICT",
-        `volume ${volume.id} is being added to or removed from a group by an operation in progress; nothing was written: retry once it ends`,
-      );
-    }
+    this.refuseIfMoving(volume.id);
     checkStatus("volume", volume, [attached ? "available" : "in-use"], attached ? "attaching" : "detaching");
     try {
       this.store.setVolumeAttached(volume.id, attached);
@@ -393,6 +384,20 @@ export class Host extends EventEmitter<HostEvents> {
     this.checkOpen();
     if (filter?.groupId === undefined) return this.store.listCgSnapshots(filter);
     return this.store.read(() => (this.knownGroup(filter.groupId!), this.store.listCgSnapshots(filter)));
+  }
+
+  /**
+   * Refuses to change a volume an update is adding or removing: that update compare-and-sets its
+   * status when the driver answers, and a change now would make the outcome conflict and leave
+   * the group 'updating'.
+   */
+  private refuseIfMoving(volumeId: string): void {
+    if (this.locks.held(volumeLockKey(volumeId))) {
+      throw new HostError(
+        "CONFLICT",
+        `volume ${volumeId} is being added to or removed from a group by an operation in progress; nothing was written: retry once it ends`,
+      );
+    }
   }
 
   /** A group row, deleted ones included: an empty listing must mean an empty group, not a typo. */
