@@ -1,10 +1,11 @@
 // The baseline: a bare grpc-js unary round trip over the Unix socket to the plugin process, with
 // the same request and response messages as each operation, and no host, journal or database.
+import { randomUUID } from "node:crypto";
 import { credentials, Metadata } from "@grpc/grpc-js";
 import { ConsistencyGroupDriverServiceClient } from "../gen/cgdriver/v1/driver.js";
 import { CLIENT_OPTIONS } from "./channel-options.js";
 import { type BenchOperation, sampleRequests, type SampleRequests } from "./sample-requests.js";
-import type { Cycle, Unit } from "./workload.js";
+import type { CallWindow, Cycle, Unit } from "./workload.js";
 
 /** The generated client's method for each operation. */
 const CLIENT_METHOD = {
@@ -56,19 +57,36 @@ export async function openBaselineClient(address: string): Promise<BaselineClien
   };
 }
 
+/** How a latency cycle sends one operation's request; it may fill in the call window. */
+export type Send = <K extends BenchOperation>(op: K, request: SampleRequests[K], call: CallWindow) => Promise<void>;
+
+/** What the calls sent as the host sends carry as their deadline: long enough never to fire, as the host's defaults. */
+export const AS_HOST_DEADLINE_MS = 60_000;
+
+/** Sends each call with an `x-request-id` (a new UUID) and a deadline, as the host does, and nothing else. */
+export function sendAsTheHost(client: BaselineClient): Send {
+  return (op, request) => client.call(op, request, { requestId: randomUUID(), deadlineMs: AS_HOST_DEADLINE_MS });
+}
+
 /**
  * The baseline's latency cycle: each operation's sample request once, requests built before the
- * clock starts. With `busyUsBefore`, the client first keeps its thread busy that long before each
- * call, off the clock: the host does its transactions there, and this measures what such a gap
- * alone does to a bare round trip (the plugin's process has gone idle by the time the call comes).
+ * clock starts, sent by `send` (by default a bare call through client). With `busyUsBefore`, the
+ * client first keeps its thread busy that long before each call, off the clock: the host does its
+ * transactions there, and this measures what such a gap alone does to a bare round trip (the
+ * plugin's process has gone idle by the time the call comes).
  */
-export function baselineCycle(client: BaselineClient, operations: readonly BenchOperation[], options: { busyUsBefore?: number } = {}): Cycle {
+export function baselineCycle(
+  client: BaselineClient,
+  operations: readonly BenchOperation[],
+  options: { busyUsBefore?: number; send?: Send } = {},
+): Cycle {
   const busyMs = (options.busyUsBefore ?? 0) / 1000;
+  const send: Send = options.send ?? ((op, request) => client.call(op, request));
   return async (time) => {
     const requests = sampleRequests();
     for (const op of operations) {
       if (busyMs > 0) for (const until = performance.now() + busyMs; performance.now() < until; );
-      await time(op, () => client.call(op, requests[op]));
+      await time(op, (call) => send(op, requests[op], call));
     }
   };
 }

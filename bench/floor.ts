@@ -5,16 +5,13 @@
 // from rows, locks or events: what is left between this and the host is the host's own code.
 import { randomUUID } from "node:crypto";
 import Database from "better-sqlite3";
-import { type BaselineClient, baselineCycle } from "./baseline.js";
+import { AS_HOST_DEADLINE_MS, type BaselineClient, baselineCycle } from "./baseline.js";
 import type { DurabilityName } from "./results.js";
 import type { BenchOperation } from "./sample-requests.js";
 import type { Cycle } from "./workload.js";
 
 /** The store's PRAGMA synchronous for each durability (host/store/sqlite-store.ts). */
 const SYNCHRONOUS: Record<DurabilityName, string> = { normal: "NORMAL", full: "FULL" };
-
-/** The deadline the floor's calls carry; long enough never to fire, as the host's defaults. */
-const FLOOR_DEADLINE_MS = 60_000;
 
 /** Two commits per operation in a SQLite file of its own. */
 export interface FloorJournal {
@@ -72,17 +69,18 @@ export function openFloorJournal(path: string, durability: DurabilityName): Floo
 
 /**
  * The floor's latency cycle: the baseline's cycle, each call between the floor's two commits and
- * sent with an `x-request-id` (the entry's id) and a deadline, as the host sends its calls.
+ * sent with an `x-request-id` (the entry's id) and a deadline, as the host sends its calls. The
+ * call window is the call alone, between the two commits.
  */
 export function floorCycle(client: BaselineClient, journal: FloorJournal, operations: readonly BenchOperation[]): Cycle {
-  const journaled: BaselineClient = {
-    call: async (op, request) => {
+  return baselineCycle(client, operations, {
+    send: async (op, request, call) => {
       const operationId = randomUUID();
       journal.before(operationId, op);
-      await client.call(op, request, { requestId: operationId, deadlineMs: FLOOR_DEADLINE_MS });
+      call.sent = performance.now();
+      await client.call(op, request, { requestId: operationId, deadlineMs: AS_HOST_DEADLINE_MS });
+      call.answered = performance.now();
       journal.after(operationId);
     },
-    close: () => client.close(),
-  };
-  return baselineCycle(journaled, operations);
+  });
 }

@@ -15,7 +15,10 @@ export interface RunPlan {
   repeats: number;
   latency: LatencyPlan & {
     durabilities: readonly DurabilityName[];
-    /** Also the reference sides: a bare grpc-js server, the baseline after a busy gap, the write-ahead floor. */
+    /**
+     * Also the reference sides: a bare grpc-js server, the baseline sent as the host sends, the
+     * baseline after a busy gap, the write-ahead floor.
+     */
     referenceSides: boolean;
   };
   throughput: ThroughputPlan;
@@ -40,8 +43,10 @@ every figure to bench/results/<time>.json, and ends with the line
 
 Sections (all four by default; about 9 minutes on 2 cores):
   latency      the six operations one call at a time, p50 and p99, durability normal and full,
-               with the baseline back to back, after 300 us busy, to a bare grpc-js server, and
-               the write-ahead floor (the baseline's call between two minimal commits)
+               with the baseline back to back, sent as the host sends (x-request-id and
+               deadline), after 300 us busy, to a bare grpc-js server, and the write-ahead
+               floor (the baseline's call between two minimal commits); the host and the floor
+               split at the driver call (before it, the call, after it)
   throughput   create+delete on distinct groups at 1, 16, 64 and 256 concurrent callers
   scale        create-cgsnapshot, delete-cgsnapshot and delete-group of one group of 1,000,
                10,000 and 100,000 volumes, each in its own host process: time and peak RSS

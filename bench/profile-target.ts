@@ -12,7 +12,7 @@ import { openSession } from "./session.js";
 import { withTempDir } from "./temp-dir.js";
 import { baselineCycle, baselineUnit } from "./baseline.js";
 import { hostUnit } from "./throughput.js";
-import { CYCLE_OPERATIONS } from "./workload.js";
+import { CYCLE_OPERATIONS, type Timer } from "./workload.js";
 
 const mode = process.argv[2] ?? "throughput";
 const seconds = Number(process.argv[3] ?? 10);
@@ -27,9 +27,9 @@ await withTempDir("profile", async (dir) => {
     let calls = 0;
     if (mode === "latency" || mode === "baseline-latency") {
       const cycle = mode === "latency" ? hostCycle(session.host, CYCLE_OPERATIONS) : baselineCycle(session.baseline, CYCLE_OPERATIONS);
-      const time = <T>(_op: string, fn: () => Promise<T>): Promise<T> => {
+      const time: Timer = (_op, fn) => {
         calls++;
-        return fn();
+        return fn({ sent: Number.NaN, answered: Number.NaN });
       };
       while (performance.now() < until) await cycle(time);
     } else {

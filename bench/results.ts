@@ -19,6 +19,11 @@ export interface LatencyRow {
   /** For reference: the same round trip to a bare grpc-js server with no plugin SDK (bench/bare-server.ts). */
   bareServerP50: Summary;
   /**
+   * For reference: the baseline's round trip sent as the host sends its calls, with an
+   * `x-request-id` and a deadline; no commits (bench/baseline.ts sendAsTheHost).
+   */
+  asHostSendsP50: Summary;
+  /**
    * For reference: the baseline's round trip when the client was busy for GAP_BUSY_US just before
    * it, as the host is with its transactions (the plugin's process has gone idle meanwhile).
    */
@@ -29,6 +34,10 @@ export interface LatencyRow {
    */
   floorP50: Summary;
   floorRatioP50: Summary;
+  /** The host's p50 split at its driver call (from the host's "plugin-call" event). */
+  hostPhasesP50: PhaseSummary;
+  /** The write-ahead floor's: its first commit, its call, its second commit. */
+  floorPhasesP50: PhaseSummary;
   /**
    * CPU time of the bench process per driver call while each side ran (every operation of the
    * cycle, so the same for every row of one durability): the host's own cost, free of the
@@ -38,6 +47,13 @@ export interface LatencyRow {
   hostCpuUsPerCall: Summary;
   /** The write-ahead floor's, when it ran (full runs). */
   floorCpuUsPerCall: Summary;
+}
+
+/** One operation's time split at its driver call, µs: before it was sent, the call, after its answer. */
+export interface PhaseSummary {
+  before: Summary;
+  call: Summary;
+  after: Summary;
 }
 
 /** Calls per second at one concurrency. */

@@ -29,7 +29,7 @@ export function renderResults(results: BenchResults): string {
     out.push("", "## One at a time: latency (µs) and ratio host / baseline");
     out.push(
       renderTable(
-        ["durability", "operation", "baseline p50", "host p50", "ratio p50", "baseline p99", "host p99", "ratio p99", "bare server p50", `baseline p50, ${GAP_BUSY_US} µs busy before`, "write-ahead floor p50", "floor / baseline p50"],
+        ["durability", "operation", "baseline p50", "host p50", "ratio p50", "baseline p99", "host p99", "ratio p99"],
         results.latency.map((r) => [
           r.durability,
           r.operation,
@@ -39,10 +39,43 @@ export function renderResults(results: BenchResults): string {
           cell(r.baselineP99),
           cell(r.hostP99),
           cell(r.ratioP99, 2),
+        ]),
+      ),
+    );
+  }
+  // The reference sides run in full runs only.
+  const referenceRows = results.latency.filter((r) => Number.isFinite(r.floorP50.median));
+  if (referenceRows.length > 0) {
+    out.push("", "## One at a time: from the bare round trip to the host, step by step (p50, µs)");
+    out.push(
+      renderTable(
+        ["durability", "operation", "bare server", "baseline", "as the host sends", `${GAP_BUSY_US} µs busy before`, "write-ahead floor", "floor / baseline", "host"],
+        referenceRows.map((r) => [
+          r.durability,
+          r.operation,
           cell(r.bareServerP50),
+          cell(r.baselineP50),
+          cell(r.asHostSendsP50),
           cell(r.baselineAfterBusyP50),
           cell(r.floorP50),
           cell(r.floorRatioP50, 2),
+          cell(r.hostP50),
+        ]),
+      ),
+    );
+    out.push("", "## One at a time: where the time goes around the driver call, floor and host (p50 of each part, µs)");
+    out.push(
+      renderTable(
+        ["durability", "operation", "floor: first commit", "host: before the call", "floor: the call", "host: the call", "floor: second commit", "host: after the call"],
+        referenceRows.map((r) => [
+          r.durability,
+          r.operation,
+          cell(r.floorPhasesP50.before),
+          cell(r.hostPhasesP50.before),
+          cell(r.floorPhasesP50.call),
+          cell(r.hostPhasesP50.call),
+          cell(r.floorPhasesP50.after),
+          cell(r.hostPhasesP50.after),
         ]),
       ),
     );

@@ -22,8 +22,21 @@ export const GAP_BUSY_US = 300;
 /** What the quick run times one at a time. */
 export const QUICK_OPERATIONS: readonly BenchOperation[] = ["create_group", "delete_group"];
 
-/** Records how long fn takes as one sample of op, when op is being measured; runs fn either way. */
-export type Timer = <T>(op: BenchOperation, fn: () => Promise<T>) => Promise<T>;
+/**
+ * When the driver call of the operation being timed went out and when its answer was back
+ * (performance.now(), ms). NaN until the side sets them: the host's cycle learns them from the
+ * host's "plugin-call" event, the write-ahead floor from around its own call.
+ */
+export interface CallWindow {
+  sent: number;
+  answered: number;
+}
+
+/**
+ * Records how long fn takes as one sample of op, when op is being measured, and, when fn fills
+ * in the window it is given, the time before, during and after the driver call; runs fn either way.
+ */
+export type Timer = <T>(op: BenchOperation, fn: (call: CallWindow) => Promise<T>) => Promise<T>;
 
 /** One pass through the operations: creates what it needs, times each call through `time`, cleans up. */
 export type Cycle = (time: Timer) => Promise<void>;
@@ -52,9 +65,18 @@ export interface LatencyPlan {
 /** Latency samples in microseconds, per operation. */
 export type LatencySamples = Partial<Record<BenchOperation, number[]>>;
 
+/** One operation's samples split at its driver call, µs: up to the call, the call, after it. */
+export interface PhaseSamples {
+  before: number[];
+  call: number[];
+  after: number[];
+}
+
 /** What one side of a latency measurement recorded. */
 export interface LatencyRecord {
   samples: LatencySamples;
+  /** For sides that report their call window: each kept sample split at the driver call. */
+  phases: Partial<Record<BenchOperation, PhaseSamples>>;
   /** Driver calls made while timed (every operation, kept or not). */
   calls: number;
   /** CPU time this process spent on the timed cycles, µs (user + system). */
@@ -65,12 +87,20 @@ export interface LatencyRecord {
 export async function runCycles(cycle: Cycle, cycles: number, keep: readonly BenchOperation[], into?: LatencyRecord): Promise<void> {
   const kept = new Set(keep);
   const time: Timer = async (op, fn) => {
-    if (into === undefined) return fn();
+    const call: CallWindow = { sent: Number.NaN, answered: Number.NaN };
+    if (into === undefined) return fn(call);
     into.calls++;
-    if (!kept.has(op)) return fn();
+    if (!kept.has(op)) return fn(call);
     const started = performance.now();
-    const result = await fn();
-    (into.samples[op] ??= []).push((performance.now() - started) * 1000);
+    const result = await fn(call);
+    const ended = performance.now();
+    (into.samples[op] ??= []).push((ended - started) * 1000);
+    if (started <= call.sent && call.sent <= call.answered && call.answered <= ended) {
+      const phases = (into.phases[op] ??= { before: [], call: [], after: [] });
+      phases.before.push((call.sent - started) * 1000);
+      phases.call.push((call.answered - call.sent) * 1000);
+      phases.after.push((ended - call.answered) * 1000);
+    }
     return result;
   };
   const cpu = process.cpuUsage();
@@ -86,7 +116,7 @@ export async function runCycles(cycle: Cycle, cycles: number, keep: readonly Ben
  * block), so every side meets the same conditions; returns what each side recorded.
  */
 export async function measureLatencySides(cycles: readonly Cycle[], plan: LatencyPlan): Promise<LatencyRecord[]> {
-  const records = cycles.map((): LatencyRecord => ({ samples: {}, calls: 0, cpuUs: 0 }));
+  const records = cycles.map((): LatencyRecord => ({ samples: {}, phases: {}, calls: 0, cpuUs: 0 }));
   for (const cycle of cycles) {
     const until = performance.now() + plan.warmupMs;
     await runCycles(cycle, plan.warmup, plan.operations);

@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import type { AsTheHostSends, BaselineClient } from "../bench/baseline.js";
 import { floorCycle, openFloorJournal } from "../bench/floor.js";
 import type { BenchOperation } from "../bench/sample-requests.js";
-import { CYCLE_OPERATIONS } from "../bench/workload.js";
+import { type CallWindow, CYCLE_OPERATIONS } from "../bench/workload.js";
 import { tempDirPerTest } from "./support/temp-dir.js";
 
 const dir = tempDirPerTest("cghost-bench-floor-");
@@ -36,7 +36,7 @@ describe("bench write-ahead floor", () => {
 
   it("sends every call while its entry is committed open, with the entry's id and a deadline", async () => {
     const journal = dir.track(openFloorJournal(join(dir.path, "floor.db"), "normal"));
-    const seen: Array<{ op: BenchOperation; asHost: AsTheHostSends | undefined; during: unknown }> = [];
+    const seen: Array<{ op: BenchOperation; asHost: AsTheHostSends | undefined; during: unknown; at: number }> = [];
     // A second connection reads what is committed at the moment of the call.
     const reader = dir.track(new Database(join(dir.path, "floor.db"), { readonly: true }));
     const committed = reader.prepare<[string], { state: string; status: string }>(
@@ -44,12 +44,22 @@ describe("bench write-ahead floor", () => {
     );
     const client: BaselineClient = {
       call: async (op, _request, asHost) => {
-        seen.push({ op, asHost, during: asHost && committed.get(asHost.requestId) });
+        seen.push({ op, asHost, during: asHost && committed.get(asHost.requestId), at: performance.now() });
       },
       close: () => {},
     };
-    await floorCycle(client, journal, CYCLE_OPERATIONS)((_op, fn) => fn());
+    // Each call's window is the call alone: it opens after the first commit and closes before the second.
+    const windows: CallWindow[] = [];
+    await floorCycle(client, journal, CYCLE_OPERATIONS)((_op, fn) => {
+      const call = { sent: Number.NaN, answered: Number.NaN };
+      windows.push(call);
+      return fn(call);
+    });
     expect(seen.map((s) => s.op)).toEqual(CYCLE_OPERATIONS);
+    seen.forEach(({ at }, i) => {
+      expect(windows[i]!.sent).toBeLessThanOrEqual(at);
+      expect(windows[i]!.answered).toBeGreaterThanOrEqual(at);
+    });
     for (const { asHost, during } of seen) {
       expect(asHost?.deadlineMs).toBeGreaterThan(0);
       expect(during).toEqual({ state: "open", status: "creating" });
@@ -68,7 +78,9 @@ describe("bench write-ahead floor", () => {
       },
       close: () => {},
     };
-    await expect(floorCycle(client, journal, ["create_group"])((_op, fn) => fn())).rejects.toThrow("plugin gone");
+    await expect(floorCycle(client, journal, ["create_group"])((_op, fn) => fn({ sent: Number.NaN, answered: Number.NaN }))).rejects.toThrow(
+      "plugin gone",
+    );
     expect(journal.read(id)).toEqual({ state: "open", status: "creating" });
   });
 });
