@@ -69,6 +69,24 @@ describe("update group (RULES.md section 4)", () => {
     expect(view.volumes.map((v) => v.id).sort()).toEqual([added!, attached!, volumeIds[1]!].sort());
   });
 
+  it("R4.3 a volume reported error_deleting keeps that status: it joins in it, and can then be removed", async () => {
+    const { groupId } = await groupWithVolumes(h, 1);
+    const [volume] = registerVolumes(h.host, 1);
+    const errorDeleting = { id: volume, status: VolumeStatus.VOLUME_STATUS_ERROR_DELETING };
+    h.script({ update_group: { respond: { addVolumesUpdate: { updates: [errorDeleting] } } } });
+    await h.host.updateGroup(groupId, { addVolumeIds: [volume!] });
+    expect(h.status("volumes", volume!)).toBe("error_deleting");
+    expect(groupOf(volume!)).toBe(groupId);
+    expect(h.status("groups", groupId)).toBe("available");
+    // RULES.md section 4 lets an error_deleting member be removed; its driver may say it still is.
+    h.script({ update_group: { respond: { removeVolumesUpdate: { updates: [errorDeleting] } } } });
+    const view = await h.host.updateGroup(groupId, { removeVolumeIds: [volume!] });
+    expect(view.group.status).toBe("available");
+    expect(h.status("volumes", volume!)).toBe("error_deleting");
+    expect(groupOf(volume!)).toBeNull();
+    expect(h.status("groups", groupId)).toBe("available");
+  });
+
   describe("checked first: a violation changes nothing and names the offender", () => {
     let groupId: string;
     let members: string[];

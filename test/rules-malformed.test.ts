@@ -245,14 +245,36 @@ describe("R7.3 a status the entity cannot have in that operation", () => {
     });
   });
 
-  it("R7.3 update group: CREATING, ERROR_DELETING and DELETED entries are refused, and so is a group DELETED", () => {
-    const { VOLUME_STATUS_CREATING, VOLUME_STATUS_ERROR_DELETING, VOLUME_STATUS_DELETED } = VolumeStatus;
-    for (const status of [VOLUME_STATUS_CREATING, VOLUME_STATUS_ERROR_DELETING, VOLUME_STATUS_DELETED]) {
+  it("R7.3 update group: CREATING and DELETED entries are refused, and so is a group DELETED", () => {
+    const { VOLUME_STATUS_CREATING, VOLUME_STATUS_DELETED } = VolumeStatus;
+    for (const status of [VOLUME_STATUS_CREATING, VOLUME_STATUS_DELETED]) {
       const result = updateGroup(updateAnswer({ addVolumesUpdate: { updates: [{ id: "a1", status }] } }));
       expectRefused(result, { raisedRow: "R4.1", malformed: "R7.3", names: VolumeStatus[status], rows: UPDATE_ROWS });
     }
     const group = updateGroup(updateAnswer({ modelUpdate: { status: GroupStatus.GROUP_STATUS_DELETED } }));
     expectRefused(group, { raisedRow: "R4.1", malformed: "R7.3", names: "GROUP_STATUS_DELETED", rows: UPDATE_ROWS });
+  });
+
+  it("R7.3 a volume's ERROR_DELETING is a status it can have: applied in an update (R4.3) and a create-from-source (R2.2), with a warning", () => {
+    const errorDeleting = VolumeStatus.VOLUME_STATUS_ERROR_DELETING;
+    const update = updateGroup(
+      updateAnswer({
+        addVolumesUpdate: { updates: [{ id: "a1", status: errorDeleting }] },
+        removeVolumesUpdate: { updates: [{ id: "r1", status: errorDeleting }] },
+      }),
+    );
+    expect(update.ok).toBe(true);
+    expect(update.ruleId).toBe("R4.3");
+    expect(update.writes.filter((w) => w.kind === "volume").map((w) => [w.id, w.status, w.groupId])).toEqual([
+      ["a1", "error_deleting", "g1"],
+      ["r1", "error_deleting", null],
+    ]);
+    expect(update.warnings.join(" ")).toContain("error_deleting");
+    const created = createFromSource(fromSource({ volumesModelUpdate: { updates: [{ id: "v1", status: errorDeleting }] } }));
+    expect(created.ok).toBe(true);
+    expect(created.ruleId).toBe("R2.2");
+    expect(created.writes.map((w) => w.status)).toEqual(["available", "available", "available"]);
+    expect(created.warnings.join(" ")).toContain("error_deleting");
   });
 
   it("R7.3 create cgsnapshot: DELETED is valid only in a delete, for the cgsnapshot and its snapshots", () => {

@@ -64,21 +64,23 @@ interface AnswerShape {
 
 /**
  * The statuses an answer may report, per operation and entity, from the enum comments of
- * types.proto: transitional statuses never; DELETED for every entity only in its delete;
- * ERROR_DELETING for volumes only in delete_group; IN_USE only in update_group. A group's or a
- * cgsnapshot's ERROR_DELETING is a status the entity can have, so it is allowed everywhere and
- * fails only a delete (in a create or an update it is applied like any status there, then the
- * row ends available with a warning: R1.3, R2.2, R4.3, R5.3).
+ * types.proto: transitional statuses never; DELETED for every entity only in its delete; a
+ * volume's IN_USE only in update_group (a volume being created cannot be attached). Every
+ * error-like status (ERROR, ERROR_DELETING) is a status the entity can have (RULES.md section 7),
+ * so it is allowed wherever the entity appears and fails only a delete: in a create or an update
+ * it is applied like any status there (R1.3, R2.2, R4.3, R5.3; in a create the row then ends
+ * available, with a warning). A volume already in error_deleting may be removed from a group
+ * (RULES.md section 4), and its driver may say so.
  * UNSPECIFIED ("no change") is always allowed and is not listed.
  */
 const ALLOWED: Readonly<Record<OperationKind, Partial<Record<EntityKind, readonly string[]>>>> = {
   create_group: { group: ["available", "error", "error_deleting"] },
-  create_group_from_source: { group: ["available", "error", "error_deleting"], volume: ["available", "error"] },
+  create_group_from_source: { group: ["available", "error", "error_deleting"], volume: ["available", "error", "error_deleting"] },
   delete_group: {
     group: ["available", "error", "error_deleting", "deleted"],
     volume: ["available", "error", "error_deleting", "deleted"],
   },
-  update_group: { group: ["available", "error", "error_deleting"], volume: ["available", "in-use", "error"] },
+  update_group: { group: ["available", "error", "error_deleting"], volume: ["available", "in-use", "error", "error_deleting"] },
   create_cgsnapshot: {
     cgsnapshot: ["available", "error", "error_deleting"],
     snapshot: ["available", "error", "error_deleting"],

@@ -111,8 +111,10 @@ export enum VolumeStatus {
   /** VOLUME_STATUS_DELETING - The host is deleting the volume (transitional; never valid in an answer). */
   VOLUME_STATUS_DELETING = 5,
   /**
-   * VOLUME_STATUS_ERROR_DELETING - The driver could not delete the volume. Error-like. Valid in answers to
-   * DeleteConsistencyGroup only.
+   * VOLUME_STATUS_ERROR_DELETING - The driver could not delete the volume. Error-like. Valid in every answer that
+   * names volumes: a volume can have it (one in this state may be removed from a
+   * group), so it is applied like any status; only in DeleteConsistencyGroup does it
+   * fail the call.
    */
   VOLUME_STATUS_ERROR_DELETING = 6,
   /** VOLUME_STATUS_DELETED - The volume was deleted. Valid in answers to DeleteConsistencyGroup only. */
