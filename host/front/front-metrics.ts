@@ -15,6 +15,7 @@ export class FrontMetrics {
   readonly registry = new Registry();
   private readonly operations: Counter<"operation" | "outcome">;
   private readonly operationSeconds: Histogram<"operation" | "outcome">;
+  private readonly operationWarnings: Counter<"operation" | "rule">;
   private readonly pluginRpcSeconds: Histogram<"method" | "code">;
   private readonly pluginRestarts: Counter<"plugin">;
   private readonly pluginState: Gauge<"plugin" | "state">;
@@ -34,6 +35,12 @@ export class FrontMetrics {
       help: "Time from an operation's first status write to its outcome's commit, by kind and outcome (succeeded or failed); refused operations write nothing and are not timed.",
       labelNames: ["operation", "outcome"],
       buckets: DURATION_BUCKETS_SECONDS,
+      registers,
+    });
+    this.operationWarnings = new Counter({
+      name: "cghost_operation_warnings_total",
+      help: "Warnings of the rule that decided an operation, which did not change its outcome (e.g. R2.2: error statuses a driver reported in a create-from-source it did not fail), by kind and rule id.",
+      labelNames: ["operation", "rule"],
       registers,
     });
     this.pluginRpcSeconds = new Histogram({
@@ -97,6 +104,7 @@ export class FrontMetrics {
     const labels = { operation: event.kind, outcome: event.ok ? "succeeded" : "failed" };
     this.operations.inc(labels);
     this.operationSeconds.observe(labels, event.ms / 1000);
+    if (event.warnings.length > 0) this.operationWarnings.inc({ operation: event.kind, rule: event.ruleId }, event.warnings.length);
   }
 
   private recordPluginCall(event: PluginCallEvent): void {

@@ -111,6 +111,12 @@ export interface OperationEvent {
   ms: number;
   /** The rows the outcome wrote, with their final statuses. */
   written: Array<{ kind: string; id: string; status: string }>;
+  /**
+   * What the deciding rule warned of without changing the outcome, e.g. error statuses a driver
+   * reported in a create-from-source it did not fail (R2.2). Logged as warnings, and counted by
+   * `cghost serve`'s metrics (cghost_operation_warnings_total).
+   */
+  warnings: string[];
 }
 
 /**
@@ -821,6 +827,7 @@ export class Host extends EventEmitter<HostEvents> {
       ...(result.ok ? {} : { cause: result.failure?.code ?? "DRIVER_FAILED" }),
       ms,
       written: result.writes.map(writtenStatus),
+      warnings: result.warnings,
     });
     if (!result.ok) {
       const failure: OperationFailure = {

@@ -240,6 +240,7 @@ function report(ctx: RecoveryContext, entry: JournalEntry, requestId: string, re
     ...(result.ok ? {} : { cause: result.failure?.code ?? "DRIVER_FAILED" }),
     ms: Math.round(performance.now() - started),
     written: result.writes.map((w) => ({ kind: w.kind, id: w.id, status: w.status })),
+    warnings: result.warnings,
   });
 }
 
