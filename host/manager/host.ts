@@ -58,7 +58,14 @@ export interface Caller {
 export interface HostOptions {
   /** Where rows and the journal live (see openSqliteStore). The host closes it on close(). */
   store: Store;
-  /** The connected plugin (see launchPlugin / connectPlugin). The host closes it on close(). */
+  /**
+   * The connected plugin. The host closes it on close(). RULES.md section 8's retries (an
+   * uncertain or never-sent call resent with the same operation id) and its "plugin unavailable"
+   * refusal come from a supervised plugin, which openHost builds (and `cghost serve` uses). A single
+   * connection from launchPlugin / connectPlugin sends each call once, raising any transport
+   * failure with its code recorded, is never restarted, and is always treated as callable: fine
+   * for tests and tools, not for a volume service.
+   */
   plugin: PluginClient;
   /** Per-operation gRPC deadlines in milliseconds; missing ones come from DEFAULT_DEADLINES_MS. */
   deadlinesMs?: Partial<Record<OperationKind, number>>;

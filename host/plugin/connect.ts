@@ -34,7 +34,10 @@ export interface ConnectOptions {
   connectTimeoutMs?: number;
 }
 
-/** Connects to a plugin already serving at an address, and runs the start-up calls. */
+/**
+ * Connects to a plugin already serving at an address, and runs the start-up calls: one connection
+ * that sends each call once. For RULES.md section 8's retries and re-dialling, use openHost.
+ */
 export async function connectPlugin(options: ConnectOptions): Promise<PluginClient> {
   const target = parsePluginAddress(options.address);
   const logger = (options.logger ?? pino({ level: "silent" })).child({ plugin: options.address });

@@ -75,7 +75,11 @@ export interface LaunchHooks {
   onCrash?(crash: ChildCrash): void;
 }
 
-/** Starts a plugin, completes the handshake and the start-up calls, and returns the ready client. */
+/**
+ * Starts a plugin, completes the handshake and the start-up calls, and returns the ready client:
+ * one connection to one child, which sends each call once and is not restarted if the child dies.
+ * For RULES.md section 8's retries and restarts, use openHost, which supervises the plugin.
+ */
 export async function launchPlugin(options: LaunchOptions): Promise<PluginClient> {
   return launchConnection(options);
 }
