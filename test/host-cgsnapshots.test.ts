@@ -35,6 +35,15 @@ describe("create cgsnapshot (RULES.md section 5)", () => {
     expect(h.status("cgsnapshots", id)).toBe("error");
     expect(snapshotStatuses(id)).toEqual(["error", "error"]);
     expect(h.status("groups", groupId)).toBe("available");
+    // RULES.md section 8: the snapshots keep the last error too, with its code, message and time.
+    const lastErrors = h
+      .query<{ last_error: string }>("SELECT last_error FROM snapshots WHERE cgsnapshot_id = ?", id)
+      .map((r) => JSON.parse(r.last_error) as { code: string; grpcCode: number; message: string });
+    expect(lastErrors).toHaveLength(2);
+    for (const lastError of lastErrors) {
+      expect(lastError).toMatchObject({ code: error.failure?.cause, grpcCode: 4 });
+      expect(lastError.message).toContain("quiesce timed out");
+    }
   });
 
   it("R5.2 an entry with status error applies entries, errors snapshots without one, and fails", async () => {
@@ -97,6 +106,14 @@ describe("create cgsnapshot (RULES.md section 5)", () => {
     expect(snapshotStatuses(view.cgsnapshot.id)).toEqual(["available", "available"]);
   });
 
+  it("R5.3 a model_update of error_deleting does not fail a create either: everything ends available", async () => {
+    const { groupId } = await groupWithVolumes(h, 2);
+    h.script({ create_cgsnapshot: { respond: { modelUpdate: { status: CgSnapshotStatus.CG_SNAPSHOT_STATUS_ERROR_DELETING } } } });
+    const view = await h.host.createCgSnapshot(groupId);
+    expect(h.status("cgsnapshots", view.cgsnapshot.id)).toBe("available");
+    expect(snapshotStatuses(view.cgsnapshot.id)).toEqual(["available", "available"]);
+  });
+
   it("refuses, writing nothing, a group that holds no volume or is not available", async () => {
     h.script({});
     const empty = await h.host.createGroup({ name: "empty", volumeTypes: ["gold"] });
@@ -146,6 +163,17 @@ describe("delete cgsnapshot (RULES.md section 6)", () => {
   it("R6.2 a model_update with an error-like status and an absent list errors every snapshot, and fails", async () => {
     const { id } = await availableCgSnapshot(2);
     h.script({ delete_cgsnapshot: { respond: { modelUpdate: { status: CgSnapshotStatus.CG_SNAPSHOT_STATUS_ERROR_DELETING } } } });
+    const error = await rejection(h.host.deleteCgSnapshot(id));
+    expect(error.failure?.ruleId).toBe("R6.2");
+    expect(h.status("cgsnapshots", id)).toBe("error");
+    expect(snapshotStatuses(id)).toEqual(["error", "error"]);
+  });
+
+  it("R6.2 a model_update with an error-like status and an empty list errors every snapshot, and fails", async () => {
+    const { id } = await availableCgSnapshot(2);
+    h.script({
+      delete_cgsnapshot: { respond: { modelUpdate: { status: CgSnapshotStatus.CG_SNAPSHOT_STATUS_ERROR }, snapshotsModelUpdate: { updates: [] } } },
+    });
     const error = await rejection(h.host.deleteCgSnapshot(id));
     expect(error.failure?.ruleId).toBe("R6.2");
     expect(h.status("cgsnapshots", id)).toBe("error");

@@ -111,11 +111,14 @@ describe("create group from source (RULES.md section 2)", () => {
     expect(copy.group.volumeTypes).toEqual(["other-type", sourceType]);
   });
 
-  it("refuses a source that does not exist, naming it, writing nothing", async () => {
+  it("refuses a source (a cgsnapshot or a group) that does not exist, naming it, writing nothing", async () => {
     const before = h.fingerprint();
     const error = await rejection(h.host.createGroupFromSource({ name: "x", source: { cgsnapshotId: "no-such-cgsnapshot" } }));
     expect(error.code).toBe("NOT_FOUND");
     expect(error.message).toContain("no-such-cgsnapshot");
+    const fromGroup = await rejection(h.host.createGroupFromSource({ name: "x", source: { groupId: "no-such-group" } }));
+    expect(fromGroup.code).toBe("NOT_FOUND");
+    expect(fromGroup.message).toContain("no-such-group");
     expect(h.fingerprint()).toBe(before);
   });
 

@@ -28,6 +28,14 @@ describe("delete group (RULES.md section 3)", () => {
     expect(error.failure?.grpcCode).toBe(14);
     expect(h.status("groups", groupId)).toBe("error");
     expect(statuses(volumeIds)).toEqual(["error", "error"]);
+    // RULES.md section 8: each row's last error (code, message, time) is stored, volumes included.
+    for (const id of [groupId, ...volumeIds]) {
+      const table = id === groupId ? "groups" : "volumes";
+      const lastError = JSON.parse(String(h.row(table, id)?.last_error)) as { code: string; grpcCode: number; message: string; at: string };
+      expect(lastError).toMatchObject({ code: error.failure?.cause, grpcCode: 14 });
+      expect(lastError.message).toContain("array unreachable");
+      expect(Number.isNaN(Date.parse(lastError.at))).toBe(false);
+    }
   });
 
   it("sends every volume as stored, now deleting, also for a group large enough for set-based moves", async () => {
@@ -119,6 +127,24 @@ describe("delete group (RULES.md section 3)", () => {
     expect(error.failure?.ruleId).toBe("R3.4");
     expect(h.status("groups", groupId)).toBe("error");
     expect(statuses(volumeIds)).toEqual(["error", "error"]);
+  });
+
+  it("R3.4 a model_update with an error-like status and a partial list applies the entries and errors the rest", async () => {
+    const { groupId, volumeIds } = await groupWithVolumes(h, 3);
+    h.script({
+      delete_group: {
+        respond: {
+          modelUpdate: { status: GroupStatus.GROUP_STATUS_ERROR_DELETING },
+          volumesModelUpdate: { updates: [{ id: "{{volumes.0.id}}", status: VolumeStatus.VOLUME_STATUS_DELETED }] },
+        },
+      },
+    });
+    const error = await rejection(h.host.deleteGroup(groupId, { deleteVolumes: true }));
+    expect(error.failure?.ruleId).toBe("R3.4");
+    expect(h.status("groups", groupId)).toBe("error");
+    expect(statuses(volumeIds)).toEqual(["deleted", "error", "error"]);
+    expect(deletedAt("volumes", volumeIds[0]!)).not.toBeNull();
+    expect(deletedAt("volumes", volumeIds[1]!)).toBeNull();
   });
 
   it("R3.5 both fields absent deletes the group and its volumes", async () => {

@@ -18,7 +18,7 @@ function snapshotStatuses(cgsnapshotId: string): string[] {
 
 describe("malformed answers (RULES.md section 7)", () => {
   it("an entry naming a row that was not sent is refused whole: the raised row applies, nothing of it is stored", async () => {
-    const { groupId } = await groupWithVolumes(h, 2);
+    const { groupId, volumeIds } = await groupWithVolumes(h, 2);
     const stranger = (await groupWithVolumes(h, 1)).volumeIds[0]!;
     h.script({
       delete_group: {
@@ -34,6 +34,8 @@ describe("malformed answers (RULES.md section 7)", () => {
     expect(error.message).toContain(stranger);
     expect(h.status("groups", groupId)).toBe("error");
     expect(h.row("groups", groupId)?.provider_location).toBeNull();
+    // R3.1: the group's own volumes all end error; the stranger is untouched.
+    expect(volumeIds.map((id) => h.status("volumes", id))).toEqual(["error", "error"]);
     expect(h.status("volumes", stranger)).toBe("available");
   });
 
