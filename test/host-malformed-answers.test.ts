@@ -17,7 +17,7 @@ function snapshotStatuses(cgsnapshotId: string): string[] {
 }
 
 describe("malformed answers (RULES.md section 7)", () => {
-  it("an entry naming a row that was not sent is refused whole: the raised row applies, nothing of it is stored", async () => {
+  it("R7.1 an entry naming a row that was not sent is refused whole: the raised row applies, nothing of it is stored", async () => {
     const { groupId, volumeIds } = await groupWithVolumes(h, 2);
     const stranger = (await groupWithVolumes(h, 1)).volumeIds[0]!;
     h.script({
@@ -39,7 +39,7 @@ describe("malformed answers (RULES.md section 7)", () => {
     expect(h.status("volumes", stranger)).toBe("available");
   });
 
-  it("a repeated id is refused whole", async () => {
+  it("R7.2 a repeated id is refused whole", async () => {
     const { groupId } = await groupWithVolumes(h, 2);
     h.script({
       create_cgsnapshot: {
@@ -61,7 +61,7 @@ describe("malformed answers (RULES.md section 7)", () => {
     expect(h.query("SELECT provider_id FROM snapshots WHERE cgsnapshot_id = ? AND provider_id IS NOT NULL", id)).toEqual([]);
   });
 
-  it("a status the entity cannot have is refused whole (an enum value outside the contract)", async () => {
+  it("R7.3 a status the entity cannot have is refused whole (an enum value outside the contract)", async () => {
     h.script({ create_group: { respond: { modelUpdate: { status: 99, providerLocation: "x" } } } });
     const error = await rejection(h.host.createGroup({ name: "g", volumeTypes: ["gold"] }));
     expect(error.failure?.cause).toBe("MALFORMED_RESPONSE");
@@ -71,7 +71,7 @@ describe("malformed answers (RULES.md section 7)", () => {
     expect(h.row("groups", id)?.provider_location).toBeNull();
   });
 
-  it("a transitional status in an answer is refused whole", async () => {
+  it("R7.3 a transitional status in an answer is refused whole", async () => {
     const { groupId } = await groupWithVolumes(h, 1);
     const [added] = registerVolumes(h.host, 1);
     h.script({
@@ -86,7 +86,7 @@ describe("malformed answers (RULES.md section 7)", () => {
     expect(h.row("volumes", added!)?.group_id).toBeNull();
   });
 
-  it("an entry in the wrong list (a removed volume in the add list) is refused whole", async () => {
+  it("R7.5 an entry in the wrong list (a removed volume in the add list) is refused whole", async () => {
     const { groupId, volumeIds } = await groupWithVolumes(h, 2);
     h.script({
       update_group: {
@@ -103,7 +103,7 @@ describe("malformed answers (RULES.md section 7)", () => {
     expect(h.row("volumes", volumeIds[0]!)?.group_id).toBe(groupId);
   });
 
-  it("a field outside the allowed set (a field number the host does not know) is refused whole", async () => {
+  it("R7.4 a field outside the allowed set (a field number the host does not know) is refused whole", async () => {
     h.script({
       create_group: { respond: { modelUpdate: { status: GroupStatus.GROUP_STATUS_AVAILABLE }, unknownField: { number: 15, varint: 1 } } },
     });

@@ -79,6 +79,13 @@ describe("rule catalog", () => {
     for (const [id, files] of titles) expect(catalog.has(id), `${[...files].join(", ")} name ${id}`).toBe(true);
   });
 
+  it("has, for each id, a test through the host (a real plugin process and the database) that names it", () => {
+    for (const id of RULE_IDS) {
+      const hostFiles = [...(titles.get(id) ?? [])].filter((file) => file.startsWith("test/host-"));
+      expect(hostFiles, `no test/host-*.test.ts title starts with ${id}`).not.toHaveLength(0);
+    }
+  });
+
   it("lists, for each id, test files that really name it, the pure rule tests among them", () => {
     for (const row of rows) {
       const naming = titles.get(row.id) ?? new Set<string>();
