@@ -1,13 +1,15 @@
 // The plugin supervisor (host/plugin/supervisor.ts) against real processes: restarts with backoff,
 // crash loops and reset(), readiness (Probe) refusing calls before any write, retries of a hanging
 // call with the same operation id, garbage on stdout, contract mismatch, no process left after
-// close, and a sidecar restarted under a running host.
+// close, and a sidecar lost under a running host: refused while known gone, retried inside the
+// operation's deadline when a call finds it gone, raised with the cause once the deadline passes.
 import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
+import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
 import { CreateConsistencyGroupRequest } from "../host/contract.js";
 import { createHost, openHost, type Host } from "../host/index.js";
@@ -258,6 +260,74 @@ describe("a sidecar", () => {
     await Promise.race([serving, exited]);
     return child;
   }
+
+  /** A host on a supervised sidecar that is not probed on a timer: it learns of a loss from a failed call. */
+  async function hostOnSidecar(dir: string, address: string, retry?: { operationDeadlineMs: number }): Promise<{ host: Host; plugin: PluginSupervisor; dbPath: string }> {
+    const dbPath = join(dir, "cghost.db");
+    const store = openSqliteStore({ path: dbPath });
+    let plugin: PluginSupervisor;
+    try {
+      plugin = await superviseSidecar({ address, connectTimeoutMs: 500, restartBackoff: { initialMs: 10, maxMs: 100 }, probeIntervalMs: 0, ...(retry ? { retry } : {}) });
+    } catch (error) {
+      store.close();
+      throw error;
+    }
+    const host = createHost({ store, plugin });
+    cleanups.push(() => host.close());
+    return { host, plugin, dbPath };
+  }
+
+  function groupStatus(dbPath: string, name: string): { status: string; last_error: string | null } | undefined {
+    const db = new Database(dbPath, { readonly: true });
+    try {
+      return db.prepare("SELECT status, last_error FROM groups WHERE name = ?").get(name) as { status: string; last_error: string | null } | undefined;
+    } finally {
+      db.close();
+    }
+  }
+
+  it("gone when a call goes out: the call is retried inside the operation's deadline and succeeds once it is back (RULES.md section 8, never sent)", async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, "script.json"), "{}");
+    const address = `unix://${join(dir, "sidecar.sock")}`;
+    const first = await startSidecar(dir, address);
+    const { host, plugin, dbPath } = await hostOnSidecar(dir, address);
+    const states = stateRecorder(plugin);
+    const mark = states.mark();
+    const gone = once(first, "exit");
+    first.kill("SIGKILL");
+    await gone;
+    // Nothing probes it: the host still thinks it ready, writes `creating`, and the call fails to connect.
+    const pending = host.createGroup({ name: "retried", volumeTypes: ["gold"] });
+    await states.next("restarting", mark);
+    expect(groupStatus(dbPath, "retried")?.status).toBe("creating");
+    await startSidecar(dir, address);
+    const group = await pending;
+    expect(group.status).toBe("available");
+    expect(groupStatus(dbPath, "retried")).toEqual({ status: "available", last_error: null });
+    // The attempt that never left the host reached no driver: the back sidecar saw the call once.
+    const calls = readFileSync(join(dir, "calls.jsonl"), "utf8").trim().split("\n").map((line) => JSON.parse(line) as { kind: string });
+    expect(calls.map((c) => c.kind)).toEqual(["create_group"]);
+  });
+
+  it("gone for good: the call is raised when the operation's deadline passes, the row error with the cause recorded", async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, "script.json"), "{}");
+    const address = `unix://${join(dir, "sidecar.sock")}`;
+    const first = await startSidecar(dir, address);
+    const { host, dbPath } = await hostOnSidecar(dir, address, { operationDeadlineMs: 800 });
+    const gone = once(first, "exit");
+    first.kill("SIGKILL");
+    await gone;
+    const error = await rejection(host.createGroup({ name: "abandoned", volumeTypes: ["gold"] }));
+    expect(error.code).toBe("OPERATION_FAILED");
+    expect(error.message).toContain("deadline");
+    const row = groupStatus(dbPath, "abandoned")!;
+    expect(row.status).toBe("error");
+    const lastError = JSON.parse(row.last_error!) as { code: string; message: string };
+    expect(lastError.code).toBe(error.failure?.cause);
+    expect(lastError.message).toContain("deadline");
+  });
 
   it("restarted under a running host: calls are refused while it is gone, and resume without restarting the host", async () => {
     const dir = tempDir();
