@@ -191,6 +191,18 @@ describe("delete cgsnapshot (RULES.md section 6)", () => {
     expect(h.host.listCgSnapshots().map((c) => c.id)).not.toContain(id);
   });
 
+  it("refuses a cgsnapshot that is neither available nor error (one a killed host left creating), writing nothing", async () => {
+    const { id, snapshotIds } = await availableCgSnapshot(1);
+    h.forceStatus("cgsnapshots", id, "creating");
+    const before = h.fingerprint();
+    const error = await rejection(h.host.deleteCgSnapshot(id));
+    expect(error.code).toBe("INVALID_STATUS");
+    expect(error.message).toContain(id);
+    expect(error.message).toContain("creating");
+    expect(h.fingerprint()).toBe(before);
+    expect(h.status("snapshots", snapshotIds[0]!)).toBe("available");
+  });
+
   it("deletes a cgsnapshot in error, and refuses one already deleted, writing nothing", async () => {
     const { id } = await availableCgSnapshot(1);
     h.script({ delete_cgsnapshot: { fail: { code: 13, message: "busy" } } });

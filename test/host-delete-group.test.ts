@@ -182,6 +182,18 @@ describe("delete group (RULES.md section 3)", () => {
   });
 
   describe("checked first: a violation changes nothing and names the offender", () => {
+    it("refuses a group that is neither available nor error (one a killed host left updating)", async () => {
+      const { groupId, volumeIds } = await groupWithVolumes(h, 1);
+      h.forceStatus("groups", groupId, "updating");
+      const before = h.fingerprint();
+      const error = await rejection(h.host.deleteGroup(groupId, { deleteVolumes: true }));
+      expect(error.code).toBe("INVALID_STATUS");
+      expect(error.message).toContain(groupId);
+      expect(error.message).toContain("updating");
+      expect(h.fingerprint()).toBe(before);
+      expect(h.status("volumes", volumeIds[0]!)).toBe("available");
+    });
+
     it("refuses a group that still has a cgsnapshot", async () => {
       const { groupId } = await groupWithVolumes(h, 1);
       const { cgsnapshot } = await h.host.createCgSnapshot(groupId);

@@ -41,6 +41,11 @@ export interface Harness {
   query<T = Record<string, unknown>>(sql: string, ...params: unknown[]): T[];
   /** A digest of the whole database after a checkpoint: equal digests mean byte-for-byte equal files. */
   fingerprint(): string;
+  /**
+   * Sets a row's status behind the host's back, from a connection of its own: arranges a state
+   * only a host killed mid-operation leaves behind (a row still `creating`, `updating`, ...).
+   */
+  forceStatus(table: "groups" | "volumes" | "cgsnapshots" | "snapshots", id: string, status: string): void;
   close(): Promise<void>;
 }
 
@@ -82,6 +87,14 @@ export async function startHarness(options: { script?: Script; deadlinesMs?: Rec
     row: (table, id) => reader.prepare(`SELECT * FROM ${table} WHERE id = ?`).get(id) as Record<string, unknown> | undefined,
     query: <T>(sql: string, ...params: unknown[]) => reader.prepare(sql).all(...params) as T[],
     fingerprint: () => fingerprintDb(dbPath),
+    forceStatus: (table, id, status) => {
+      const writer = new Database(dbPath, { fileMustExist: true });
+      try {
+        if (writer.prepare(`UPDATE ${table} SET status = ? WHERE id = ?`).run(status, id).changes !== 1) throw new Error(`no ${table} row ${id}`);
+      } finally {
+        writer.close();
+      }
+    },
     close: async () => {
       reader.close();
       try {
