@@ -1,6 +1,8 @@
 // SIGTERM while a driver call is in flight: the server refuses new calls, lets the call finish
 // (here the driver hangs until the host's deadline, so the operation fails by the rules), writes
-// its outcome, answers the client, and only then stops the plugin and exits 0.
+// its outcome, answers the client, and only then stops the plugin and exits 0. And when the call
+// outlasts shutdownGraceMs: the server stops anyway, leaving the operation open, and the next
+// start settles it with the same operation id.
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
@@ -78,5 +80,68 @@ describe("cghost serve stopping with a call in flight", () => {
     } finally {
       db.close();
     }
+  });
+});
+
+describe("cghost serve stopping with a call that outlasts the grace", () => {
+  let dir: string;
+  let server: ServeProcess | undefined;
+  let config: string;
+  beforeAll(async () => {
+    dir = temporaryDir("cghost-stop-grace-");
+    writeFileSync(join(dir, "script.json"), JSON.stringify({ create_group: { hang: true } }));
+    config = writeConfig(dir, {
+      plugins: [
+        {
+          command: process.execPath,
+          args: [SCRIPTED_DRIVER],
+          env: { CGHOST_SCRIPT: join(dir, "script.json"), CGHOST_CALLS: join(dir, "calls.jsonl") },
+          // Far beyond this test's timeout: a stop that waited for it would fail the test.
+          deadlinesMs: { create_group: 600_000 },
+        },
+      ],
+      shutdownGraceMs: 300,
+    });
+    server = await ServeProcess.start(dir, ["--config", config]);
+  });
+  afterAll(() => {
+    server?.kill();
+    removeDir(dir);
+  });
+
+  it("stops after the grace, leaving the operation open, and the next start settles it with the same operation id", async () => {
+    const pluginPid = server!.state().plugin.pid!;
+    const inFlight = runJson(["group", "create", "--name", "hung", "--volume-type", "gold", "--data-dir", dir]);
+    const calls = join(dir, "calls.jsonl");
+    const until = Date.now() + 10_000;
+    while (!(existsSync(calls) && readFileSync(calls, "utf8").includes('"kind":"create_group"'))) {
+      if (Date.now() > until) throw new Error("the driver received no create_group");
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(await server!.stop("SIGTERM")).toEqual({ code: 0, signal: null });
+    expect(isAlive(pluginPid)).toBe(false);
+    // The client was cancelled after the grace: the outcome is unknown to it.
+    expect((await inFlight).code).toBe(5);
+    expect(server!.stderr).toContain("the next start settles them");
+    const read = <T>(sql: string): T => {
+      const db = new Database(join(dir, "cghost.db"), { readonly: true });
+      try {
+        return db.prepare(sql).get() as T;
+      } finally {
+        db.close();
+      }
+    };
+    // Left as a killed server leaves it: the row in its transitional status, the journal entry open.
+    expect(read("SELECT status FROM groups WHERE name = 'hung'")).toEqual({ status: "creating" });
+    expect(read("SELECT count(*) AS open FROM journal WHERE state = 'open'")).toEqual({ open: 1 });
+
+    writeFileSync(join(dir, "script.json"), "{}");
+    server = await ServeProcess.start(dir, ["--config", config]);
+    expect(server.stdout).toContain("recovered   1 operation(s)");
+    expect(read("SELECT status FROM groups WHERE name = 'hung'")).toEqual({ status: "available" });
+    expect(read("SELECT count(*) AS open FROM journal WHERE state = 'open'")).toEqual({ open: 0 });
+    const received = readFileSync(calls, "utf8").trim().split("\n").map((line) => JSON.parse(line) as { kind: string; operationId: string });
+    expect(received.map((c) => c.kind)).toEqual(["create_group", "create_group"]);
+    expect(received[1]!.operationId).toBe(received[0]!.operationId);
   });
 });

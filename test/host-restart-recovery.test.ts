@@ -529,3 +529,32 @@ describe("recovery when the call cannot or need not be re-issued", () => {
     expect(order).toEqual(["update_group", "create_cgsnapshot"]);
   }, 120_000);
 });
+
+describe("a host closed without waiting for an operation (close({ abandonAfterMs }))", () => {
+  it("leaves the operation as a killed host would, and the next host settles it with the same operation id", async () => {
+    const scene = newScene();
+    script(scene, { create_group: { hang: true } });
+    const host = await openInProcess(scene, scriptedPlugin(scene));
+    const pid = host.pluginPid!;
+    const pending = host.createGroup({ name: "hung", volumeTypes: ["gold"] }).then(
+      () => undefined,
+      (error: unknown) => error as Error & { code?: string },
+    );
+    await waitUntil(() => calls(scene, "create_group").length === 1, "the driver to receive the call", START_WAIT_MS);
+    await host.close({ abandonAfterMs: 50 });
+    const error = await pending;
+    expect(error?.code).toBe("HOST_CLOSED");
+    expect(error?.message).toContain("the next start re-issues the call with the same operation id");
+    expect(isAlive(pid)).toBe(false);
+    const db = reader(scene);
+    expect(db.prepare("SELECT status FROM groups WHERE name = 'hung'").get()).toEqual({ status: "creating" });
+    expect(db.prepare("SELECT count(*) AS open FROM journal WHERE state = 'open'").get()).toEqual({ open: 1 });
+
+    script(scene, {});
+    const next = await openInProcess(scene, scriptedPlugin(scene));
+    expect(next.lastRecovery?.recovered).toMatchObject([{ kind: "create_group", ruleId: "R1.4", ok: true }]);
+    expect(db.prepare("SELECT status FROM groups WHERE name = 'hung'").get()).toEqual({ status: "available" });
+    const [first, second] = calls(scene, "create_group");
+    expect(second!.operationId).toBe(first!.operationId);
+  }, 120_000);
+});

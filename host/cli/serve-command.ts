@@ -147,7 +147,7 @@ function banner(config: ServeConfig, server: RunningServer): string {
     `  ${cli} group create --name demo --volume-type standard${dataDirFlag}`,
     `  ${cli} --help`,
     "",
-    "Stop with Ctrl-C or SIGTERM: calls in flight finish first.",
+    `Stop with Ctrl-C or SIGTERM: calls in flight get ${seconds(config.shutdownGraceMs)} to finish (shutdownGraceMs); the next start settles the rest.`,
     "",
   ].join("\n");
 }
@@ -182,4 +182,9 @@ function printable(config: ServeConfig): Record<string, unknown> {
     log: config.log,
     ...(config.source ? { source: config.source } : {}),
   };
+}
+
+/** A grace in words: "30 s", "1.5 s". */
+function seconds(ms: number): string {
+  return `${Number((ms / 1000).toFixed(1))} s`;
 }

@@ -130,10 +130,13 @@ async function startLocked(config: ServeConfig, logger: Logger, progress: (line:
 
   let stopping: Promise<void> | undefined;
   const stopOnce = async (): Promise<void> => {
+    const started = Date.now();
     const { forced } = await front.stop({ graceMs: config.shutdownGraceMs });
-    if (forced) logger.warn({ graceMs: config.shutdownGraceMs }, "calls still in flight after the grace were cancelled; the host finishes their operations before it closes");
-    // Waits for operations in flight, stops the plugin (SIGTERM, then SIGKILL), closes the store.
-    await host.close();
+    if (forced) logger.warn({ graceMs: config.shutdownGraceMs }, "calls still in flight after the grace were cancelled");
+    // Waits for operations in flight for what is left of the grace (one whose client went away may
+    // still run), then leaves the rest open for the next start to settle (RULES.md section 9);
+    // stops the plugin (SIGTERM, then SIGKILL) and closes the store.
+    await host.close({ abandonAfterMs: Math.max(0, config.shutdownGraceMs - (Date.now() - started)) });
     removeServeState(stateFile, process.pid);
     if (socket) rmSync(socket, { force: true });
   };

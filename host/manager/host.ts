@@ -229,6 +229,12 @@ export class Host extends EventEmitter<HostEvents> {
   private readonly journalRetentionMs: number;
   private pruneTimer: NodeJS.Timeout | undefined;
   private closed = false;
+  /**
+   * Set when close() stopped waiting for operations in flight: their outcomes are no longer
+   * written (their journal entries stay open for the next start to settle, RULES.md section 9),
+   * and operations still queued on a lock do not begin.
+   */
+  private abandoning = false;
   /** What the last recover() did (openHost runs one at start-up); undefined before any. */
   lastRecovery: RecoverySummary | undefined;
 
@@ -695,6 +701,7 @@ export class Host extends EventEmitter<HostEvents> {
       pluginName: this.plugin.info.name,
       waitUntilReady: () => waitForReadiness(() => pluginReadiness(this.plugin), this.recoveryReadyTimeoutMs),
       call: (kind, request, requestId) => this.callPlugin(kind, request, requestId),
+      stopping: () => this.abandoning,
       lock: (keys, fn) => this.locks.run(keys, fn),
       settled: (event) => this.emit("operation", event),
     });
@@ -723,14 +730,29 @@ export class Host extends EventEmitter<HostEvents> {
     this.pruneTimer = setInterval(prune, JOURNAL_PRUNE_EVERY_MS).unref();
   }
 
-  /** Waits for calls in flight, then stops the plugin and closes the store. */
-  async close(): Promise<void> {
+  /**
+   * Refuses new operations, waits for those in flight, then stops the plugin and closes the store.
+   * With `abandonAfterMs`, it waits that long at most: operations still in flight are then left as
+   * a killed host leaves them, their rows transitional and their journal entries open, and the
+   * next start settles them by re-issuing each call with its operation id (RULES.md section 9).
+   * Their callers get HOST_CLOSED. Without it, it waits for them however long they take.
+   */
+  async close(options: { abandonAfterMs?: number } = {}): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.pruneTimer);
-    await Promise.allSettled([...this.inFlight]);
+    const settled = Promise.allSettled([...this.inFlight]);
+    if (this.inFlight.size > 0 && !(await settledWithin(settled, options.abandonAfterMs ?? Infinity))) {
+      this.abandoning = true;
+      this.log.warn(
+        { inFlight: this.inFlight.size, waitedMs: options.abandonAfterMs },
+        "stopping with operations in flight: their outcomes are not written; the next start settles them (RULES.md section 9)",
+      );
+    }
     try {
+      // Stopping the plugin ends the calls of abandoned operations, which then write nothing.
       await this.plugin.close();
+      await settled;
     } finally {
       this.store.close();
     }
@@ -766,6 +788,8 @@ export class Host extends EventEmitter<HostEvents> {
   }
 
   private async runLocked<K extends OperationKind, T>(plan: OperationPlan<K, T>): Promise<T> {
+    // An operation that waited on a lock while close() gave up on the others never begins.
+    if (this.abandoning) throw new HostError("HOST_CLOSED", `the host stopped before ${plan.kind} could begin; nothing was written`);
     // Again under the lock: the plugin may have gone away while this call waited for another.
     this.checkPluginAvailable(plan.kind);
     const operationId = newOperationId();
@@ -801,6 +825,7 @@ export class Host extends EventEmitter<HostEvents> {
     }
     const started = performance.now();
     const outcome = await this.callPlugin(plan.kind, prepared.request, who.requestId);
+    if (this.abandoning) throw abandonedError(plan.kind, operationId);
     const result = prepared.decide(outcome, { operationId, now: this.clock().toISOString() });
     let view: { value: T } | { error: unknown } | undefined;
     try {
@@ -924,4 +949,29 @@ function idList(what: string, value: unknown): string[] {
     throw new HostError("INVALID_ARGUMENT", `${what} ${JSON.stringify(value)} must be an array of volume ids`);
   }
   return [...(value as string[])];
+}
+
+/** Resolves true once `settled` does, false when `ms` pass first (Infinity: waits for it). */
+async function settledWithin(settled: Promise<unknown>, ms: number): Promise<boolean> {
+  if (ms === Infinity) {
+    await settled;
+    return true;
+  }
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), Math.max(0, ms));
+  });
+  try {
+    return await Promise.race([settled.then(() => true as const), timedOut]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** What the caller of an operation close() gave up on is told. */
+function abandonedError(kind: OperationKind, operationId: string): HostError {
+  return new HostError(
+    "HOST_CLOSED",
+    `the host stopped before ${kind} ${operationId} was settled: its statuses stay as they were during the call and its journal entry open; the next start re-issues the call with the same operation id and settles it (RULES.md section 9)`,
+  );
 }

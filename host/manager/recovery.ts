@@ -64,6 +64,8 @@ export interface RecoveryContext {
   lock<T>(keys: readonly string[], fn: () => Promise<T>): Promise<T>;
   /** Reports a settled operation (the host's `operation` event). */
   settled(event: OperationEvent): void;
+  /** True once the host stopped waiting for its operations: an outcome is then not applied. */
+  stopping(): boolean;
 }
 
 /** The `ruleId` of an entry whose rows another host already settled. */
@@ -154,6 +156,8 @@ async function recoverEntry(
     log.info({ requestId: caller.requestId }, "re-issuing the interrupted call with its operation id");
     outcome = await ctx.call(entry.kind, prepared.request, caller.requestId);
   }
+  // The host is stopping without waiting: leave the entry open for the next start, as before.
+  if (ctx.stopping()) throw new Error("the host stopped before the re-issued call's outcome could be applied");
   const result = prepared.decide(outcome as never, { operationId: entry.operationId, now: ctx.now() });
   try {
     ctx.store.transaction(() => {
