@@ -158,5 +158,23 @@ describe("cghost serve as a process", () => {
     const again = await runCli(["serve", "--data-dir", dataDir, "--config", config]);
     expect(again.code).toBe(4);
     expect(existsSync(join(dataDir, "serve-config.json"))).toBe(true);
+    // A store kept in a folder of its own that did not exist: made for the start, removed with it.
+    const storeFolder = join(dataDir, "stores");
+    const elsewhere = writeConfig(dataDir, {
+      store: { path: join(storeFolder, "sub", "x.db") },
+      plugins: [{ command: process.execPath, args: ["-e", "process.exit(3)"] }],
+    });
+    expect((await runCli(["serve", "--data-dir", dataDir, "--config", elsewhere])).code).toBe(4);
+    expect(existsSync(storeFolder)).toBe(false);
+  });
+
+  it("creates the folder of a store kept outside the data directory", async () => {
+    const storePath = join(dataDir, "kept-stores", "sub", "cghost.db");
+    const served = await ServeProcess.start(join(dataDir, "with-store"), ["--config", writeConfig(dataDir, { store: { path: storePath } })]);
+    try {
+      expect(existsSync(storePath)).toBe(true);
+    } finally {
+      expect(await served.stop()).toEqual({ code: 0, signal: null });
+    }
   });
 });

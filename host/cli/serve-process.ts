@@ -2,6 +2,7 @@
 // serve.json; then, on stop, refuse new calls, finish the ones in flight, stop the plugin, close
 // the store and remove what it left in the data directory. Every step undoes itself on failure.
 import { mkdirSync, rmSync, statSync } from "node:fs";
+import { dirname } from "node:path";
 import type { Logger } from "pino";
 import { startFrontServer, type FrontServer } from "../front/front-server.js";
 import { PluginMonitor } from "../front/plugin-status.js";
@@ -34,12 +35,16 @@ export class AlreadyServingError extends Error {
  */
 export async function startServer(config: ServeConfig, logger: Logger, progress: (line: string) => void = () => undefined): Promise<RunningServer> {
   const created = prepareDataDir(config.dataDir);
+  let createdForStore: string | undefined;
   // A first start that fails leaves nothing behind: not the folders it made, nor an empty store.
   const undoCreate = (): void => {
-    if (created !== undefined) rmSync(created, { recursive: true, force: true });
+    for (const folder of [createdForStore, created]) if (folder !== undefined) rmSync(folder, { recursive: true, force: true });
   };
   let lock: ServeLock;
   try {
+    // A store kept outside the data directory gets its folder too (docs/cli.md: "created with its
+    // folder if missing"), before its lock file is made beside it.
+    createdForStore = mkdirSync(dirname(config.store.path), { recursive: true, mode: 0o700 });
     lock = takeServeLock(config.dataDir, config.store.path);
   } catch (error) {
     undoCreate();
