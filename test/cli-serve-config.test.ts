@@ -2,7 +2,9 @@
 // flags over the file, and every wrong key or value refused with its path, the value and what
 // is allowed. Then, as a process: a bad file exits 2, a second server on a served data directory
 // exits 3, and an unstartable plugin exits 4 with the plugin's own words.
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_DEADLINES_MS } from "../host/manager/deadlines.js";
@@ -166,6 +168,40 @@ describe("cghost serve as a process", () => {
     });
     expect((await runCli(["serve", "--data-dir", dataDir, "--config", elsewhere])).code).toBe(4);
     expect(existsSync(storeFolder)).toBe(false);
+  });
+
+  it("exits 2 naming the setting when it cannot listen where told, or use its data directory, leaving nothing behind", async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, "127.0.0.1", resolve));
+    try {
+      const port = (taken.address() as AddressInfo).port;
+      const noStack = (stderr: string): void => expect(stderr).not.toMatch(/^\s+at /m);
+      const fresh = join(dataDir, "fresh-listen");
+      const metrics = await runCli(["serve", "--data-dir", fresh, "--metrics-port", String(port)]);
+      expect(metrics.code).toBe(2);
+      expect(metrics.stderr).toContain(`cannot listen on 127.0.0.1:${port} (metrics.host and metrics.port, or --metrics-port): the address is in use`);
+      noStack(metrics.stderr);
+      expect(existsSync(fresh)).toBe(false);
+      const api = await runCli(["serve", "--data-dir", fresh, "--config", writeConfig(dataDir, { api: { address: `127.0.0.1:${port}` } })]);
+      expect(api.code).toBe(2);
+      expect(api.stderr).toContain(`cannot listen on 127.0.0.1:${port} (api.address): the address is in use`);
+      noStack(api.stderr);
+      expect(existsSync(fresh)).toBe(false);
+    } finally {
+      await new Promise((resolve) => taken.close(resolve));
+    }
+    const file = join(dataDir, "a-file");
+    writeFileSync(file, "");
+    for (const [where, says] of [
+      [file, "is a file"],
+      [join(file, "data"), "a folder on its path is a file"],
+    ] as const) {
+      const result = await runCli(["serve", "--data-dir", where]);
+      expect(result.code).toBe(2);
+      expect(result.stderr).toContain(where);
+      expect(result.stderr).toContain(says);
+      expect(result.stderr).not.toMatch(/^\s+at /m);
+    }
   });
 
   it("creates the folder of a store kept outside the data directory", async () => {

@@ -9,7 +9,8 @@ import { groupCommand } from "./group-command.js";
 import { pluginCommand } from "./plugin-command.js";
 import { ConfigError } from "./serve-config.js";
 import { serveCommand } from "./serve-command.js";
-import { AlreadyServingError } from "./serve-process.js";
+import { ListenError } from "../front/front-server.js";
+import { AlreadyServingError, DataDirError } from "./serve-process.js";
 import { volumeCommand } from "./volume-command.js";
 
 const COMMANDS: readonly Command[] = [serveCommand, volumeCommand, groupCommand, cgsnapshotCommand, pluginCommand, conformanceCommand];
@@ -57,6 +58,8 @@ function failure(error: unknown): { code: number; message: string } {
   }
   if (error instanceof ConfigError) return { code: EXIT.BAD_INPUT, message: error.message };
   if (error instanceof AlreadyServingError) return { code: EXIT.REFUSED, message: error.message };
+  // Where to listen, and where the data directory is: settings the operator changes.
+  if (error instanceof ListenError || error instanceof DataDirError) return { code: EXIT.BAD_INPUT, message: error.message };
   if (error instanceof PluginLaunchError) {
     // Options the plugin layer refused are the configuration's fault, not the plugin's.
     const badConfig = error.code === "PLUGIN_OPTIONS_INVALID" || error.code === "PLUGIN_ADDRESS_INVALID" || error.code === "PLUGIN_TLS_FILES_INVALID";

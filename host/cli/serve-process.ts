@@ -1,7 +1,7 @@
 // The life of one `cghost serve`: open the store, start the plugin, serve the front API, write
 // serve.json; then, on stop, refuse new calls, finish the ones in flight, stop the plugin, close
 // the store and remove what it left in the data directory. Every step undoes itself on failure.
-import { mkdirSync, rmSync, statSync } from "node:fs";
+import { mkdirSync, rmSync, statSync, type Stats } from "node:fs";
 import { dirname } from "node:path";
 import type { Logger } from "pino";
 import { startFrontServer, type FrontServer } from "../front/front-server.js";
@@ -27,6 +27,11 @@ export interface RunningServer {
 /** The data directory or socket is taken by a server that is still running; exit code 3. */
 export class AlreadyServingError extends Error {
   readonly code = "ALREADY_SERVING";
+}
+
+/** The data directory cannot be used: it is a file, or cannot be created. */
+export class DataDirError extends Error {
+  readonly code = "DATA_DIR_UNUSABLE";
 }
 
 /**
@@ -168,13 +173,28 @@ async function startLocked(config: ServeConfig, logger: Logger, progress: (line:
  * Returns the first folder it created (the data directory or a parent of it), else undefined.
  */
 function prepareDataDir(dataDir: string): string | undefined {
+  let stat: Stats | undefined;
   try {
-    if (!statSync(dataDir).isDirectory()) throw new Error(`the data directory ${dataDir} is a file; choose another --data-dir`);
-    return undefined;
+    stat = statSync(dataDir);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
-    return mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw unusable(dataDir, error);
   }
+  if (stat !== undefined && !stat.isDirectory()) {
+    throw new DataDirError(`the data directory ${dataDir} is a file; choose another --data-dir (or dataDir in the configuration)`);
+  }
+  if (stat !== undefined) return undefined;
+  try {
+    return mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  } catch (error) {
+    throw unusable(dataDir, error);
+  }
+}
+
+/** ENOTDIR (a parent is a file), EACCES, ...: named with the path and the setting. */
+function unusable(dataDir: string, error: unknown): DataDirError {
+  const code = (error as NodeJS.ErrnoException).code;
+  const why = code === "ENOTDIR" ? "a folder on its path is a file" : code === "EACCES" ? "permission denied" : String((error as Error).message ?? error);
+  return new DataDirError(`cannot use the data directory ${dataDir}: ${why}; choose another --data-dir (or dataDir in the configuration)`, { cause: error });
 }
 
 /** A socket file left by a server that died is removed; one a live server answers on is refused. */

@@ -13,6 +13,29 @@ import type { PluginMonitor, PluginStatus } from "./plugin-status.js";
 import { addReflection } from "./reflection.js";
 
 /** What the front server serves, and where. */
+/** The front API or the metrics endpoint could not listen where the configuration says. */
+export class ListenError extends Error {
+  readonly code = "LISTEN_FAILED";
+  constructor(
+    /** The settings that name the address, for the operator to change. */
+    readonly settings: string,
+    readonly address: string,
+    reason: string,
+    options?: ErrorOptions,
+  ) {
+    super(`cannot listen on ${address} (${settings}): ${reason}`, options);
+  }
+}
+
+/** Why a listen failed, in an operator's words. */
+export function listenReason(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  if (code === "EADDRINUSE") return "the address is in use; choose another port, or stop what listens there";
+  if (code === "EADDRNOTAVAIL") return "no network interface of this machine has that address; use one it has, e.g. 127.0.0.1";
+  if (code === "EACCES") return "not allowed (ports below 1024 need privileges; a socket's folder must be writable)";
+  return error instanceof Error ? error.message : String(error);
+}
+
 export interface FrontServerOptions {
   host: Host;
   /** The monitor of the host's plugin; the server starts and stops it. */
@@ -63,7 +86,12 @@ export async function startFrontServer(options: FrontServerOptions): Promise<Fro
   let address: string;
   try {
     address = await bind(server, options.address);
-    if (options.metrics) metricsEndpoint = await listenMetrics(metrics, options.metrics);
+    if (options.metrics) {
+      const { host: metricsHost, port } = options.metrics;
+      metricsEndpoint = await listenMetrics(metrics, options.metrics).catch((error: unknown) => {
+        throw new ListenError("metrics.host and metrics.port, or --metrics-port", `${metricsHost}:${port}`, listenReason(error), { cause: error });
+      });
+    }
   } catch (error) {
     server.forceShutdown();
     feed.close();
@@ -94,7 +122,9 @@ function bind(server: Server, address: string): Promise<string> {
   return new Promise((resolve, reject) => {
     server.bindAsync(address, ServerCredentials.createInsecure(), (error, port) => {
       if (error) {
-        reject(new Error(`cannot listen on ${address}: ${error.message}`, { cause: error }));
+        // grpc-js wraps the system error in its message ("No address added ... errors: [listen EADDRINUSE ...]").
+        const code = /\b(EADDRINUSE|EADDRNOTAVAIL|EACCES)\b/.exec(error.message)?.[1];
+        reject(new ListenError("api.address", address, code === undefined ? error.message : listenReason({ code }), { cause: error }));
         return;
       }
       resolve(address.startsWith("unix:") ? address : address.replace(/:0$/, `:${port}`));
