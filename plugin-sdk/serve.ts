@@ -1,6 +1,8 @@
 // serve() fully manages the plugin's side of the protocol: it listens, answers the driver, plugin
 // and health services, performs the launched-child handshake, and stops gracefully on SIGTERM or
 // when the host goes away.
+import { lstatSync, unlinkSync } from "node:fs";
+import { connect } from "node:net";
 import { Server, ServerCredentials } from "@grpc/grpc-js";
 import { pino, type Logger } from "pino";
 import { ConsistencyGroupDriverServiceService, Operation, PluginServiceService } from "./contract.js";
@@ -66,11 +68,38 @@ function bind(server: Server, address: string, credentials: ServerCredentials): 
     server.bindAsync(address, credentials, (error, port) => {
       if (error) {
         const inUse = /EADDRINUSE|address already in use/i.test(error.message);
-        const hint = inUse && address.startsWith("unix:") ? "; if no plugin is running there, remove the stale socket file" : "";
+        const hint = inUse && !address.startsWith("unix:") ? "; another process listens on that port" : "";
         reject(new ServeError(`cannot listen on ${address}: ${error.message}${hint}`, { cause: error }));
       } else resolve(port);
     });
   });
+}
+
+/**
+ * A sidecar's Unix socket file left by a plugin that was killed (SIGKILL, a crash) would make the
+ * next start fail with EADDRINUSE: such a file, which no process answers on, is removed. One a
+ * live process answers on is refused, naming it; a file that is not a socket is left alone.
+ */
+async function clearStaleSocket(address: string, logger: Logger): Promise<void> {
+  const path = address.startsWith("unix://") ? address.slice("unix://".length) : address.slice("unix:".length);
+  let isSocket: boolean;
+  try {
+    isSocket = lstatSync(path).isSocket();
+  } catch {
+    return; // nothing there (or nothing we may look at: bind will say)
+  }
+  if (!isSocket) return;
+  const answered = await new Promise<boolean>((resolve) => {
+    const attempt = connect(path);
+    attempt.once("connect", () => {
+      attempt.destroy();
+      resolve(true);
+    });
+    attempt.once("error", () => resolve(false));
+  });
+  if (answered) throw new ServeError(`cannot listen on ${address}: another process is serving there; stop it, or choose another address`);
+  unlinkSync(path);
+  logger.warn({ address }, "removed a stale socket file that no process answers on (a plugin that did not stop cleanly left it)");
 }
 
 // For `host:0` the address worth reporting is the one with the port the system chose.
@@ -110,6 +139,7 @@ export async function serve(driver: Driver, options: ServeOptions = {}): Promise
   server.addService(PluginServiceService, pluginServiceImplementation(driver, description, logger));
 
   const credentials = await serverCredentials({ address: requested, launchTls: launch?.tls, tls: options.tls, insecure: options.insecure, logger });
+  if (launch === undefined && requested.startsWith("unix:")) await clearStaleSocket(requested, logger);
   const port = await bind(server, requested, credentials);
   const address = boundAddress(requested, port);
   setHealth("SERVING");

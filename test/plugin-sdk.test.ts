@@ -310,6 +310,35 @@ describe("toServiceError and serve's checks", () => {
     }
   });
 
+  it("a sidecar's socket file that no process answers on is removed and reused; one a live process answers on is refused", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "cghost-sdk-"));
+    const path = join(dir, "plugin.sock");
+    // A process that listens and is SIGKILLed leaves its socket file behind.
+    const holder = spawn(process.execPath, ["-e", `require("net").createServer().listen(${JSON.stringify(path)}, () => console.log("up"))`], { stdio: ["ignore", "pipe", "inherit"] });
+    try {
+      await new Promise((resolve) => holder.stdout!.once("data", resolve));
+      const live = await serve({ name: "second", vendorVersion: "1" }, { address: `unix://${path}`, handleSignals: false }).catch((e: unknown) => e);
+      expect(live).toBeInstanceOf(ServeError);
+      expect((live as Error).message).toBe(`cannot listen on unix://${path}: another process is serving there; stop it, or choose another address`);
+      const gone = new Promise((resolve) => holder.once("exit", resolve));
+      holder.kill("SIGKILL");
+      await gone;
+      expect(existsSync(path)).toBe(true);
+      const lines: string[] = [];
+      const logger = pino({ level: "warn" }, { write: (line: string) => lines.push(line) });
+      const plugin = await serve({ name: "restarted", vendorVersion: "1" }, { address: `unix://${path}`, logger, handleSignals: false });
+      try {
+        expect(plugin.address).toBe(`unix://${path}`);
+        expect(lines.join("")).toContain("removed a stale socket file");
+      } finally {
+        await plugin.stop();
+      }
+    } finally {
+      if (holder.exitCode === null && holder.signalCode === null) holder.kill("SIGKILL");
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("refuses source kinds for a method that is not defined", async () => {
     const driver: Driver = { name: "kinds", vendorVersion: "1", createFromSourceKinds: ["group"] };
     await expect(serve(driver, { address: "127.0.0.1:0", handleSignals: false })).rejects.toBeInstanceOf(DriverDefinitionError);

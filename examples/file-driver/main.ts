@@ -10,6 +10,7 @@ import {
   SnapshotStatus,
   VolumeStatus,
   serve,
+  ServeError,
   type Driver,
   type DriverContext,
 } from "../../plugin-sdk/index.js";
@@ -133,6 +134,13 @@ if (command.kind === "help") {
   process.stdout.write(HELP);
 } else {
   const backend = await FileBackend.open({ dataDir: command.dataDir, bytesPerGb: command.bytesPerGb });
-  // serve() owns the rest: handshake or sidecar listening, health, and stopping on SIGTERM.
-  await serve(createFileDriver(backend), command.transport);
+  try {
+    // serve() owns the rest: handshake or sidecar listening, health, and stopping on SIGTERM.
+    await serve(createFileDriver(backend), command.transport);
+  } catch (error) {
+    // Where it cannot listen (an address in use, a TLS file missing): the operator's to fix, said plainly.
+    if (!(error instanceof ServeError)) throw error;
+    process.stderr.write(`file-driver: ${error.message}\n`);
+    process.exit(1);
+  }
 }
