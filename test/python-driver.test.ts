@@ -275,6 +275,27 @@ describe("the Python file driver as a sidecar", () => {
     }
   });
 
+  it("refuses an address another driver serves on, a Unix socket or a TCP port, and the first stays reachable", async () => {
+    const dir = tempDir();
+    const socketAddress = `unix://${join(dir, "py.sock")}`;
+    const first = spawnDriver(["--data-dir", join(dir, "first"), "--address", socketAddress]);
+    await serving(first);
+    const second = spawnDriver(["--data-dir", join(dir, "second"), "--address", socketAddress]);
+    expect((await second.exit).code).toBe(1);
+    expect(second.stderr.join("\n")).toContain(`cannot listen on ${socketAddress}: another process is serving there`);
+    const host = await openHost({ storePath: join(dir, "cghost.db"), plugin: { address: socketAddress } });
+    hosts.push(host);
+    expect((await host.createGroup({ name: "still-first", volumeTypes: ["gold"] })).status).toBe("available");
+
+    const tcp = spawnDriver(["--data-dir", join(dir, "tcp"), "--address", "127.0.0.1:0", "--insecure"]);
+    await serving(tcp);
+    const tcpLines = tcp.stderr.filter((line) => line.startsWith("{")).map((line) => JSON.parse(line) as { msg: string; address?: string });
+    const tcpAddress = tcpLines.find((l) => l.msg === "serving")!.address!;
+    const sharing = spawnDriver(["--data-dir", join(dir, "sharing"), "--address", tcpAddress, "--insecure"]);
+    expect((await sharing.exit).code).toBe(1);
+    expect(sharing.stderr.join("\n")).toContain(`cannot listen on ${tcpAddress}`);
+  });
+
   it("serves the host at its address, answers a repeated operation id as the first call, and exits 0 on SIGTERM", async () => {
     const dir = tempDir();
     const dataDir = join(dir, "data");

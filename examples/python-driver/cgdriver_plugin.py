@@ -22,6 +22,7 @@ import logging
 import os
 import re
 import signal
+import socket
 import threading
 import time
 from concurrent import futures
@@ -285,6 +286,22 @@ def _bound_address(requested: str, port: int) -> str:
     return re.sub(r":[0-9]+$", f":{port}", requested)
 
 
+def _refuse_live_socket(address: str) -> None:
+    """Refuses a Unix socket another process serves on: gRPC would unlink it and bind anew, cutting
+    that process off. A file nobody answers on (left by a killed plugin) is left for gRPC to replace."""
+    path = address[len("unix://"):] if address.startswith("unix://") else address[len("unix:"):]
+    if not os.path.exists(path):
+        return
+    probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        probe.connect(path)
+    except OSError:
+        return
+    finally:
+        probe.close()
+    raise PluginError(f"cannot listen on {address}: another process is serving there; stop it, or choose another address")
+
+
 def serve(driver, address=None, log=None, max_message_bytes=MAX_MESSAGE_BYTES, grace_seconds=DEFAULT_GRACE_SECONDS, workers=8, insecure=False) -> int:
     """Serves `driver` as a launched child (default) or a sidecar on `address`; blocks until stopped, returns the exit code.
 
@@ -310,9 +327,17 @@ def serve(driver, address=None, log=None, max_message_bytes=MAX_MESSAGE_BYTES, g
             )
         log.warning(f"serving plaintext TCP on {requested} (--insecure): anyone who can reach it can call the driver", extra={"address": requested})
 
+    if requested.startswith("unix:"):
+        _refuse_live_socket(requested)
     server = grpc.server(
         futures.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="cghost-rpc"),
-        options=[("grpc.max_receive_message_length", max_message_bytes), ("grpc.max_send_message_length", max_message_bytes)],
+        options=[
+            ("grpc.max_receive_message_length", max_message_bytes),
+            ("grpc.max_send_message_length", max_message_bytes),
+            # gRPC sets SO_REUSEPORT by default: a second plugin on the same port would bind too and
+            # take half the calls. One plugin per address.
+            ("grpc.so_reuseport", 0),
+        ],
     )
     health = _Health()
     health_pb2_grpc.add_HealthServicer_to_server(health, server)
