@@ -72,6 +72,8 @@ describe("serve configuration", () => {
       tls: { caFile: join(dir, "pki", "ca.pem"), certFile: join(dir, "pki", "host.pem"), keyFile: "/etc/cghost/host.key" },
     });
     expect(load({ plugins: [{ address: "127.0.0.1:7000", insecure: true }] }).plugin.target).toEqual({ address: "127.0.0.1:7000", insecure: true });
+    // A relative socket path is the file's folder's, as for api.address.
+    expect(load({ plugins: [{ address: "unix:run/driver.sock" }] }).plugin.target).toEqual({ address: `unix://${join(dir, "run", "driver.sock")}` });
   });
 
   it("passes supervision and launch settings to the plugin layer", () => {
@@ -100,6 +102,11 @@ describe("serve configuration", () => {
     expect(refusal({ metrics: { port: 70000 } })).toMatch(/metrics\.port .* from 0 .* to 65535, got 70000/);
     expect(refusal({ dataDir: `/tmp/${"x".repeat(120)}` })).toMatch(/longer than the 107 a Unix socket path may have/);
     expect(refusal({}, { logLevel: "chatty" })).toMatch(/"chatty"; use one of trace, debug, info/);
+    // What the connection would refuse, refused here too (so --print-config does), naming the key.
+    expect(refusal({ plugins: [{ address: "127.0.0.1:7000" }] })).toMatch(/plugins\[0\]\.address in .* "127\.0\.0\.1:7000": .*needs mutual TLS/);
+    const both = { address: "127.0.0.1:7000", insecure: true, tls: { caFile: "a", certFile: "b", keyFile: "c" } };
+    expect(refusal({ plugins: [both] })).toMatch(/plugins\[0\]\.address in .*tls and insecure exclude each other/);
+    expect(refusal({ plugins: [{ address: "nohost" }] })).toMatch(/plugins\[0\]\.address in .*"nohost".*neither unix/);
   });
 
   it("names a file that is missing or not JSON", () => {

@@ -4,7 +4,10 @@
 import { resolve } from "node:path";
 import { OPERATION_KINDS, type OperationKind } from "../model.js";
 import type { LaunchTransport, SidecarTlsOptions, SupervisionOptions } from "../plugin/index.js";
+import { parsePluginAddress } from "../plugin/connect.js";
+import { PluginLaunchError } from "../plugin/errors.js";
 import { resolveSupervision } from "../plugin/supervision-options.js";
+import { sidecarSecurityChoice } from "../plugin/transport-security.js";
 import {
   checkKeys,
   ConfigError,
@@ -107,9 +110,18 @@ export function pluginConfig(value: unknown, base: string, fileDriverDir: string
   };
 
   if (kind === "address") {
-    const address = nonEmptyString(entry.address, `${name}.address`, at);
+    const given = nonEmptyString(entry.address, `${name}.address`, at);
+    // A relative socket path is the configuration file's, as for api.address.
+    const address = given.startsWith("unix:") && !given.startsWith("unix://") ? `unix://${resolve(base, given.slice("unix:".length))}` : given;
     const tls = entry.tls === undefined ? undefined : tlsFiles(entry.tls, `${name}.tls`, base, at);
     const insecure = optionalBoolean(entry.insecure, `${name}.insecure`, at);
+    // The checks the connection would make, made now: --print-config and serve refuse alike, naming the key.
+    try {
+      parsePluginAddress(address);
+      sidecarSecurityChoice(address, { tls, insecure });
+    } catch (error) {
+      throw new ConfigError(`${at(`${name}.address`)} ${JSON.stringify(given)}: ${error instanceof PluginLaunchError ? error.reason : String(error)}`);
+    }
     return {
       ...common,
       target: { address, ...(tls ? { tls } : {}), ...(insecure === undefined ? {} : { insecure }), ...connect },

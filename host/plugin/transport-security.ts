@@ -42,6 +42,26 @@ export async function sidecarSecurity(
   options: { tls?: SidecarTlsOptions | undefined; insecure?: boolean | undefined },
   logger: Logger,
 ): Promise<TransportSecurity> {
+  const choice = sidecarSecurityChoice(address, options);
+  if (choice === "tls") {
+    const tls = options.tls!;
+    return { kind: "tls", ...(await readTlsFiles(tls)), ...(tls.serverName ? { serverName: tls.serverName } : {}) };
+  }
+  if (choice === "insecure-tcp") {
+    logger.warn({ address }, `connecting to the plugin at ${address} over plaintext TCP (insecure: true): anyone on the network path can read and forge driver calls`);
+  }
+  return { kind: "plaintext" };
+}
+
+/**
+ * Which security a sidecar address and its options make, before any file is read; throws
+ * PLUGIN_OPTIONS_INVALID when the combination is refused. `cghost serve` checks its configuration
+ * with it, so that `--print-config` refuses what the connection would.
+ */
+export function sidecarSecurityChoice(
+  address: string,
+  options: { tls?: SidecarTlsOptions | undefined; insecure?: boolean | undefined },
+): "unix" | "tls" | "insecure-tcp" {
   const { tls, insecure } = options;
   if (tls !== undefined && insecure === true) {
     throw new PluginLaunchError("PLUGIN_OPTIONS_INVALID", "tls and insecure exclude each other: give tls for mutual TLS, or insecure: true for plaintext, not both");
@@ -53,13 +73,10 @@ export async function sidecarSecurity(
         "tls applies to host:port addresses only; a unix:// socket is protected by its file permissions: drop tls, or dial the plugin's TCP address",
       );
     }
-    return { kind: "plaintext" };
+    return "unix";
   }
-  if (tls !== undefined) return { kind: "tls", ...(await readTlsFiles(tls)), ...(tls.serverName ? { serverName: tls.serverName } : {}) };
-  if (insecure === true) {
-    logger.warn({ address }, `connecting to the plugin at ${address} over plaintext TCP (insecure: true): anyone on the network path can read and forge driver calls`);
-    return { kind: "plaintext" };
-  }
+  if (tls !== undefined) return "tls";
+  if (insecure === true) return "insecure-tcp";
   throw new PluginLaunchError(
     "PLUGIN_OPTIONS_INVALID",
     `${address} is a TCP address, which needs mutual TLS: add tls: { caFile, certFile, keyFile } (the CA of the plugin's certificate, and the host's client certificate and key), ` +
