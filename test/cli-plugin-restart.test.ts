@@ -60,6 +60,9 @@ describe("a plugin that dies under cghost serve", () => {
     expect(back.pid).not.toBe(first.pid);
     expect(isAlive(first.pid!)).toBe(false);
     expect(serve!.state().plugin.pid).toBe(back.pid);
+    // The relaunched child listens somewhere new; serve.json says where.
+    const shown = (await runJson(["plugin", "show", "file-driver", "--data-dir", dataDir])).json as { address: string };
+    expect(serve!.state().plugin.address).toBe(shown.address);
     expect(await metric('cghost_plugin_restarts_total{plugin="file-driver"}')).toBe(1);
     expect(await metric('cghost_plugin_state{plugin="file-driver",state="ready"}')).toBe(1);
 
@@ -72,6 +75,8 @@ describe("a plugin that dies under cghost serve", () => {
     process.kill((await plugin()).pid!, "SIGKILL");
     const failed = await pluginUntil((p) => p.state === "failed");
     expect(failed.stateMessage).toMatch(/crashed 2 times/);
+    // No child is alive: serve.json names none rather than the dead one.
+    expect(serve!.state().plugin.pid).toBeUndefined();
 
     const refused = await runJson(["group", "create", "--name", "refused", "--volume-type", "standard", "--data-dir", dataDir]);
     expect(refused.code).toBe(3);

@@ -150,14 +150,18 @@ async function startLocked(config: ServeConfig, logger: Logger, progress: (line:
     removeServeState(stateFile, process.pid);
     if (socket) rmSync(socket, { force: true });
   };
-  // serve.json follows the plugin child across restarts, so its pid is always the live one.
+  // serve.json follows the plugin child across restarts: the pid of the child alive now (none
+  // while it is restarting or failed) and the address it listens on (new with each launch).
   monitor.on("state", (status) => {
-    if (status.pid === undefined || status.pid === state.plugin.pid || status.state === "stopped") return;
-    state.plugin = { ...state.plugin, pid: status.pid };
+    if (status.state === "stopped") return;
+    const pid = status.state === "restarting" || status.state === "failed" ? undefined : status.pid;
+    const address = plugin.address;
+    if (pid === state.plugin.pid && address === state.plugin.address) return;
+    state.plugin = { ...state.plugin, pid, address };
     try {
       writeServeState(stateFile, state);
     } catch (error) {
-      logger.warn({ err: error, stateFile }, "could not update serve.json with the restarted plugin's pid");
+      logger.warn({ err: error, stateFile }, "could not update serve.json with the plugin's pid and address");
     }
   });
   return {
