@@ -206,9 +206,9 @@ describe("a sidecar over TCP with file-configured mutual TLS", () => {
     const named = await connectPlugin({ address: plugin.address, tls: { ...tls, serverName: "localhost" } });
     clients.push(named);
     expect(named.info.name).toBe("tls-test-driver");
-    await expect(connectPlugin({ address: plugin.address, tls: { ...tls, serverName: "driver.example" }, connectTimeoutMs: 1500 })).rejects.toMatchObject({
-      code: "PLUGIN_CONNECT_FAILED",
-    });
+    const misnamed = await connectPlugin({ address: plugin.address, tls: { ...tls, serverName: "driver.example" }, connectTimeoutMs: 1500 }).catch((e: unknown) => e);
+    expect(misnamed).toMatchObject({ code: "PLUGIN_CONNECT_FAILED" });
+    expect((misnamed as Error).message).toContain("does not match certificate's altnames: Host: driver.example");
   });
 
   it("the host refuses a plugin whose certificate is from another CA", async () => {
@@ -223,6 +223,8 @@ describe("a sidecar over TCP with file-configured mutual TLS", () => {
     expect(error).toBeInstanceOf(PluginLaunchError);
     expect((error as PluginLaunchError).code).toBe("PLUGIN_CONNECT_FAILED");
     expect((error as PluginLaunchError).message).toContain("over TLS, also check");
+    // The TLS failure itself, not only "could not connect": a wrong CA is not a plugin that is down.
+    expect((error as PluginLaunchError).message).toMatch(/the last attempt failed: .*certificate/);
   });
 
   it("the plugin refuses a host whose client certificate is from another CA", async () => {

@@ -7,13 +7,16 @@ import type { GetCapabilitiesResponse, GetPluginInfoResponse, ProbeResponse } fr
 import { toPluginCapabilities } from "./capabilities.js";
 import { PluginLaunchError } from "./errors.js";
 import { HOST_CONTRACT_VERSIONS, negotiateContract } from "./handshake.js";
-import { openPluginChannel } from "./plugin-channel.js";
+import { openPluginChannel, type PluginChannel } from "./plugin-channel.js";
 import type { PluginClient } from "./plugin-client.js";
 import { PluginConnection, type PluginConnectionParts } from "./plugin-connection.js";
 import { sidecarSecurity, type SidecarTlsOptions, type TransportSecurity } from "./transport-security.js";
 
 /** The largest message either side may send, by default (proto/README.md: 64 MiB). */
 export const DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
+
+/** How long the call that asks a channel why it is not connected may take. */
+const LAST_ERROR_PROBE_MS = 500;
 
 /** How long connecting and the start-up calls may take together, by default. */
 export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
@@ -100,10 +103,13 @@ export async function openPluginConnection(params: OpenConnectionParams): Promis
   const step = <T>(promise: Promise<T>): Promise<T> => abortable(promise, params.signal);
   try {
     await step(
-      channel.waitForReady(deadline).catch((error: unknown) => {
+      channel.waitForReady(deadline).catch(async (error: unknown) => {
+        // waitForReady says only that the deadline passed; a call on the channel says why it is not
+        // connected (a refused connection, a certificate the host does not trust, ...).
+        const why = (await lastConnectError(channel)) ?? (error instanceof Error ? error.message : String(error));
         throw new PluginLaunchError(
           "PLUGIN_CONNECT_FAILED",
-          `could not connect within ${params.connectTimeoutMs} ms (${error instanceof Error ? error.message : String(error)}); ` +
+          `could not connect within ${params.connectTimeoutMs} ms (${why}); ` +
             "check that it is running and listening there, or raise connectTimeoutMs" +
             (params.security?.kind === "tls"
               ? "; over TLS, also check that the plugin serves TLS with a certificate from the CA the host trusts, for the name the host checks, and trusts the host's client certificate"
@@ -190,4 +196,19 @@ export function checkPositive(name: string, value: number): number {
     throw new PluginLaunchError("PLUGIN_OPTIONS_INVALID", `${name} must be a positive number, got ${value}`);
   }
   return value;
+}
+
+/** The reason grpc-js gives for a channel not connected ("... Last error: ..."), from one quick call; undefined if it gives none. */
+function lastConnectError(channel: PluginChannel): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    try {
+      channel.plugin.getPluginInfo({}, new Metadata(), { deadline: Date.now() + LAST_ERROR_PROBE_MS }, (error) => {
+        // e.g. "No connection established. Last error: Error: certificate signature failure. Resolution note: "
+        const last = /Last error: (?:Error: )?(.*?)(?:\. Resolution note:.*)?$/s.exec(error?.details ?? "")?.[1]?.trim();
+        resolve(last ? `the last attempt failed: ${last}` : undefined);
+      });
+    } catch {
+      resolve(undefined);
+    }
+  });
 }
