@@ -102,6 +102,9 @@ describe("serve configuration", () => {
     expect(refusal({ metrics: { port: 70000 } })).toMatch(/metrics\.port .* from 0 .* to 65535, got 70000/);
     expect(refusal({ dataDir: `/tmp/${"x".repeat(120)}` })).toMatch(/longer than the 107 a Unix socket path may have/);
     expect(refusal({}, { logLevel: "chatty" })).toMatch(/"chatty"; use one of trace, debug, info/);
+    expect(refusal({}, { logLevel: "bogus", logLevelFrom: "CGHOST_LOG_LEVEL" })).toMatch(/^CGHOST_LOG_LEVEL is "bogus"; use one of/);
+    // In the file a port is a number; a string of digits is for the --metrics-port flag.
+    expect(refusal({ metrics: { port: "9464" } })).toMatch(/metrics\.port .* got "9464"/);
     // What the connection would refuse, refused here too (so --print-config does), naming the key.
     expect(refusal({ plugins: [{ address: "127.0.0.1:7000" }] })).toMatch(/plugins\[0\]\.address in .* "127\.0\.0\.1:7000": .*needs mutual TLS/);
     const both = { address: "127.0.0.1:7000", insecure: true, tls: { caFile: "a", certFile: "b", keyFile: "c" } };

@@ -77,11 +77,11 @@ export function optionalMs(value: unknown, path: string, at: KeyNamer, options: 
   return value;
 }
 
-/** A TCP port from 0 to 65535, given as a number or a string of digits. */
-export function portFrom(value: unknown, where: string): number {
+/** A TCP port from 0 to 65535, given as a number or a string of digits (a flag); `shown` is what the error quotes. */
+export function portFrom(value: unknown, where: string, shown: unknown = value): number {
   const port = typeof value === "string" && /^\d+$/.test(value) ? Number(value) : value;
   if (typeof port !== "number" || !Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new ConfigError(`${where} must be a port from 0 (the OS chooses a free one) to 65535, got ${JSON.stringify(value)}`);
+    throw new ConfigError(`${where} must be a port from 0 (the OS chooses a free one) to 65535, got ${JSON.stringify(shown)}`);
   }
   return port;
 }

@@ -75,7 +75,11 @@ export const serveCommand: Command = {
       ...(values["data-dir"] === undefined ? {} : { dataDir: values["data-dir"] }),
       ...(values.durability === undefined ? {} : { durability: values.durability }),
       ...(values["metrics-port"] === undefined ? {} : { metricsPort: values["metrics-port"] }),
-      ...(values["log-level"] ?? process.env.CGHOST_LOG_LEVEL ? { logLevel: values["log-level"] ?? process.env.CGHOST_LOG_LEVEL } : {}),
+      ...(values["log-level"] !== undefined
+        ? { logLevel: values["log-level"], logLevelFrom: "--log-level" }
+        : process.env.CGHOST_LOG_LEVEL
+          ? { logLevel: process.env.CGHOST_LOG_LEVEL, logLevelFrom: "CGHOST_LOG_LEVEL" }
+          : {}),
     });
     if (values["print-config"]) {
       process.stdout.write(`${JSON.stringify(printable(config), null, 2)}\n`);

@@ -41,6 +41,8 @@ export interface ServeOverrides {
   durability?: string;
   metricsPort?: string;
   logLevel?: string;
+  /** Where logLevel came from, for its error: `--log-level` or `CGHOST_LOG_LEVEL`. */
+  logLevelFrom?: string;
 }
 
 const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"];
@@ -91,13 +93,13 @@ export function loadServeConfig(file: string | undefined, overrides: ServeOverri
   const port =
     overrides.metricsPort !== undefined
       ? portFrom(overrides.metricsPort, "--metrics-port")
-      : portFrom(metrics.port ?? 0, at("metrics.port"));
+      : portFrom(typeof metrics.port === "string" ? Number.NaN : (metrics.port ?? 0), at("metrics.port"), metrics.port);
 
   const log = objectAt(top.log ?? {}, "log", at);
   checkKeys(log, ["level"], "log", at);
   const level = overrides.logLevel ?? optionalString(log.level, "log.level", at) ?? "info";
   if (!LOG_LEVELS.includes(level)) {
-    throw new ConfigError(`${overrides.logLevel !== undefined ? "the log level" : at("log.level")} is ${JSON.stringify(level)}; use one of ${LOG_LEVELS.join(", ")}`);
+    throw new ConfigError(`${overrides.logLevel !== undefined ? (overrides.logLevelFrom ?? "the log level") : at("log.level")} is ${JSON.stringify(level)}; use one of ${LOG_LEVELS.join(", ")}`);
   }
 
   return {
