@@ -329,6 +329,24 @@ describe("a sidecar", () => {
     expect(lastError.message).toContain("deadline");
   });
 
+  it("closing while it re-dials a sidecar that is gone ends the dial at once, not after connectTimeoutMs", async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, "script.json"), "{}");
+    const address = `unix://${join(dir, "sidecar.sock")}`;
+    const first = await startSidecar(dir, address);
+    // A dial that ran to its connectTimeoutMs would outlast this test's own timeout.
+    const plugin = await superviseSidecar({ address, connectTimeoutMs: 600_000, restartBackoff: { initialMs: 10, maxMs: 100 }, probeIntervalMs: 50 });
+    const states = stateRecorder(plugin);
+    const mark = states.mark();
+    const gone = once(first, "exit");
+    first.kill("SIGKILL");
+    await gone;
+    await states.next("restarting", mark);
+    await states.next("handshaking", mark);
+    await plugin.close();
+    expect(plugin.state).toBe("stopped");
+  }, 30_000);
+
   it("restarted under a running host: calls are refused while it is gone, and resume without restarting the host", async () => {
     const dir = tempDir();
     writeFileSync(join(dir, "script.json"), "{}");

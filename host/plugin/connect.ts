@@ -35,6 +35,8 @@ export interface ConnectOptions {
   maxMessageBytes?: number;
   /** Time for connecting plus GetPluginInfo, GetCapabilities and Probe, in ms. Default 10000. */
   connectTimeoutMs?: number;
+  /** Gives up connecting when it aborts (its owner is closing), rejecting with its reason. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -48,7 +50,15 @@ export async function connectPlugin(options: ConnectOptions): Promise<PluginClie
   const connectTimeoutMs = checkPositive("connectTimeoutMs", options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS);
   try {
     const security = await sidecarSecurity(options.address, options, logger);
-    return await openPluginConnection({ address: options.address, target, logger, maxMessageBytes, connectTimeoutMs, security });
+    return await openPluginConnection({
+      address: options.address,
+      target,
+      logger,
+      maxMessageBytes,
+      connectTimeoutMs,
+      security,
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
   } catch (error) {
     const failure = PluginLaunchError.from(error);
     // Name the plugin: an operator may run several sidecars.

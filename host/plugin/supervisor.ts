@@ -67,8 +67,9 @@ export async function superviseSidecar(options: SupervisedSidecarOptions): Promi
     {
       mode: "sidecar",
       where: options.address,
-      dial: async () => {
-        const client = await connectPlugin(options);
+      dial: async (_name, _hooks, signal) => {
+        // Closing the supervisor ends a dial in progress at once, instead of after connectTimeoutMs.
+        const client = await connectPlugin({ ...options, signal });
         // connectPlugin builds a PluginConnection; the supervisor needs its classified calls.
         if (!(client instanceof PluginConnection)) throw new PluginLaunchError("PLUGIN_CONNECT_FAILED", "connectPlugin returned an unexpected client");
         return client;
@@ -86,7 +87,7 @@ interface Dialer {
   mode: "launched" | "sidecar";
   /** The command line or the address, for messages. */
   where: string;
-  dial(name: string, hooks: LaunchHooks): Promise<PluginConnection>;
+  dial(name: string, hooks: LaunchHooks, signal: AbortSignal): Promise<PluginConnection>;
 }
 
 /** The current connection. */
@@ -274,7 +275,7 @@ export class PluginSupervisor extends EventEmitter<SupervisorEvents> implements 
       crashed = resolve;
     });
     if (this.dialer.mode === "sidecar") this.transition("handshaking", `dialling ${this.dialer.where}`);
-    const connection = await this.dialer.dial(this.logName(), {
+    const hooks: LaunchHooks = {
       onSpawn: (pid) => {
         this.spawnedPid = pid;
         this.transition("handshaking", `started pid ${pid}; waiting for its handshake and GetPluginInfo, GetCapabilities, Probe`);
@@ -284,7 +285,8 @@ export class PluginSupervisor extends EventEmitter<SupervisorEvents> implements 
         crashed(crash);
         this.onCrash(generation, crash);
       },
-    });
+    };
+    const connection = await this.dialer.dial(this.logName(), hooks, this.lifetime.signal);
     if (this.lifetime.signal.aborted) {
       await connection.close();
       throw new PluginLaunchError("PLUGIN_CONNECT_FAILED", "the supervisor was closed during the start-up");
