@@ -158,6 +158,10 @@ describe("cghost serve with the CLI, end to end", () => {
     const human = await runCli(["plugin", "show", "file-driver", "--data-dir", dataDir]);
     expect(human.code).toBe(0);
     expect(human.stdout).toMatch(/^plugin file-driver {2}ready$/m);
+    // A plugin is named, not numbered: the hint says so.
+    const unknown = await runCli(["plugin", "show", "nfs-driver", "--data-dir", dataDir]);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain("check the name; 'cghost plugin list' shows the ones that exist.");
   });
 
   it("counts operations, refusals and plugin RPCs on /metrics", async () => {

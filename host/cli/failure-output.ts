@@ -98,7 +98,7 @@ function hintFor(code: HostErrorCode | ClientOnlyCode, command: string, show: st
     case "INVALID_ARGUMENT":
       return `fix the value named above; 'cghost ${command} --help' lists what each option accepts.`;
     case "NOT_FOUND":
-      return `check the id; 'cghost ${missing} list' shows the ones that exist.`;
+      return `check the ${missing === "plugin" ? "name" : "id"}; 'cghost ${missing} list' shows the ones that exist.`;
     case "INVALID_STATUS":
       return `nothing was written: first change what the message names (a status, a cgsnapshot left, an attached volume); '${show}' shows the current status and last error.`;
     case "CONFLICT":
