@@ -1,6 +1,7 @@
 // The life of one `cghost serve`: open the store, start the plugin, serve the front API, write
-// serve.json; then, on stop, refuse new calls, finish the ones in flight, stop the plugin, close
-// the store and remove what it left in the data directory. Every step undoes itself on failure.
+// serve.json; then, on stop, refuse new calls, give the ones in flight the grace to finish (the
+// next start settles the rest), stop the plugin, close the store and remove what it left in the
+// data directory. Every step undoes itself on failure.
 import { mkdirSync, rmSync, statSync, type Stats } from "node:fs";
 import { dirname } from "node:path";
 import type { Logger } from "pino";
