@@ -1,6 +1,7 @@
 // The example file driver's whole lifecycle through the host, as a user would run it: a real
 // child process, a real socket, a real SQLite file and real volume files on disk.
-import { existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync, closeSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
@@ -109,6 +110,29 @@ describe("the example file driver under the host", () => {
     }
     const open = db.prepare("SELECT count(*) AS n FROM journal WHERE state = 'open'").get() as { n: number };
     expect(open.n).toBe(0);
+  });
+
+  it("refuses a second driver on its data directory, naming the first; a killed driver's lock is taken over", async () => {
+    const second = spawnSync(process.execPath, [FILE_DRIVER, "--data-dir", dataDir, "--address", `unix://${join(dir, "second.sock")}`], { encoding: "utf8", timeout: 20_000 });
+    expect(second.status).toBe(1);
+    expect(second.stderr).toContain(`file-driver: the data directory ${dataDir} is in use by another file driver (pid ${host.pluginPid})`);
+    expect(readFileSync(join(dataDir, "driver.pid"), "utf8").trim()).toBe(String(host.pluginPid));
+    // A lock whose holder is gone (here: a process that has exited) is taken over.
+    const elsewhere = join(dir, "elsewhere");
+    const dead = spawnSync(process.execPath, ["-e", "0"]).pid!;
+    mkdirSync(elsewhere);
+    writeFileSync(join(elsewhere, "driver.pid"), `${dead}\n`);
+    const other = await openHost({
+      storePath: join(dir, "elsewhere.db"),
+      plugin: { command: process.execPath, args: [FILE_DRIVER, "--data-dir", elsewhere, "--bytes-per-gb", String(BYTES_PER_GB)] },
+    });
+    try {
+      expect(readFileSync(join(elsewhere, "driver.pid"), "utf8").trim()).toBe(String(other.pluginPid));
+    } finally {
+      await other.close();
+    }
+    // A driver that stops removes its lock.
+    expect(existsSync(join(elsewhere, "driver.pid"))).toBe(false);
   });
 
   it("fails a cgsnapshot honestly when a member's file is gone, and records why", async () => {

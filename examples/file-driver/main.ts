@@ -2,6 +2,7 @@
 // line, opens the backend, and adapts each of the six calls: the request goes straight to the
 // backend, the answer's status words become the contract's enums and wrapper lists, and the
 // backend's errors become gRPC statuses. All the work is in backend.ts and below.
+import { mkdirSync } from "node:fs";
 import { status } from "@grpc/grpc-js";
 import {
   CgSnapshotStatus,
@@ -15,6 +16,7 @@ import {
   type DriverContext,
 } from "../../plugin-sdk/index.js";
 import { FileBackend } from "./backend.js";
+import { DataDirInUseError, lockDataDir } from "./data-dir-lock.js";
 import { CliUsageError, HELP, parseCli } from "./cli-options.js";
 import { FileDriverError } from "./errors.js";
 import type { ItemUpdate, ModelUpdate, ReportedStatus } from "./model.js";
@@ -133,13 +135,17 @@ try {
 if (command.kind === "help") {
   process.stdout.write(HELP);
 } else {
-  const backend = await FileBackend.open({ dataDir: command.dataDir, bytesPerGb: command.bytesPerGb });
   try {
+    // One driver per data directory, held before the backend sweeps what a crash left there.
+    mkdirSync(command.dataDir, { recursive: true });
+    lockDataDir(command.dataDir);
+    const backend = await FileBackend.open({ dataDir: command.dataDir, bytesPerGb: command.bytesPerGb });
     // serve() owns the rest: handshake or sidecar listening, health, and stopping on SIGTERM.
     await serve(createFileDriver(backend), command.transport);
   } catch (error) {
-    // Where it cannot listen (an address in use, a TLS file missing): the operator's to fix, said plainly.
-    if (!(error instanceof ServeError)) throw error;
+    // Another driver on the directory, an address in use, a TLS file missing: the operator's to
+    // fix, said plainly.
+    if (!(error instanceof ServeError || error instanceof DataDirInUseError)) throw error;
     process.stderr.write(`file-driver: ${error.message}\n`);
     process.exit(1);
   }
