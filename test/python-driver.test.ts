@@ -287,6 +287,11 @@ describe("the Python file driver as a sidecar", () => {
     hosts.push(host);
     expect((await host.createGroup({ name: "still-first", volumeTypes: ["gold"] })).status).toBe("available");
 
+    // One driver per data directory: a second one on the first's exits naming its pid.
+    const sameData = spawnDriver(["--data-dir", join(dir, "first"), "--address", `unix://${join(dir, "other.sock")}`]);
+    expect((await sameData.exit).code).toBe(1);
+    expect(sameData.stderr.join("\n")).toContain(`the data directory ${join(dir, "first")} is in use by another file driver (pid ${first.child.pid})`);
+
     const tcp = spawnDriver(["--data-dir", join(dir, "tcp"), "--address", "127.0.0.1:0", "--insecure"]);
     await serving(tcp);
     const tcpLines = tcp.stderr.filter((line) => line.startsWith("{")).map((line) => JSON.parse(line) as { msg: string; address?: string });
@@ -346,8 +351,11 @@ describe("the Python file driver as a sidecar", () => {
       client.close();
     }
 
+    expect(readFileSync(join(dataDir, "driver.pid"), "utf8").trim()).toBe(String(sidecar.child.pid));
     sidecar.child.kill("SIGTERM");
     expect(await sidecar.exit).toEqual({ code: 0, signal: null });
     expect(sidecar.stderr.some((l) => l.includes("received SIGTERM"))).toBe(true);
+    // Its data directory is free again.
+    expect(existsSync(join(dataDir, "driver.pid"))).toBe(false);
   });
 });

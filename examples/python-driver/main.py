@@ -115,6 +115,14 @@ def main(argv) -> int:
     from file_backend import FileBackend
     from file_driver import FileDriver
 
+    from data_dir_lock import DataDirInUse, lock_data_dir
+
+    # One driver per data directory, held before the backend sweeps what a crash left there.
+    try:
+        lock_data_dir(args.data_dir)
+    except DataDirInUse as error:
+        log.error(str(error))
+        return 1
     backend = FileBackend(args.data_dir, bytes_per_gb=args.bytes_per_gb)
     log.info("starting", extra={"data_dir": backend.layout.root, "bytes_per_gb": args.bytes_per_gb, "startup_ms": round((time.monotonic() - _STARTED) * 1000, 1)})
     try:
