@@ -7,7 +7,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { isAlive, removeDir, runJson, ServeProcess, temporaryDir, writeConfig } from "./cli-harness.js";
+import { isAlive, removeDir, runCli, runJson, ServeProcess, temporaryDir, writeConfig } from "./cli-harness.js";
 
 const SCRIPTED_DRIVER = join(import.meta.dirname, "..", "dist", "test", "drivers", "scripted-driver.js");
 const DEADLINE_MS = 1500;
@@ -135,13 +135,27 @@ describe("cghost serve stopping with a call that outlasts the grace", () => {
     expect(read("SELECT status FROM groups WHERE name = 'hung'")).toEqual({ status: "creating" });
     expect(read("SELECT count(*) AS open FROM journal WHERE state = 'open'")).toEqual({ open: 1 });
 
+    // Started again with the driver still hanging, the server settles before it serves: a client
+    // meanwhile is told a server is starting, not to start one.
+    const settling = ServeProcess.launch(dir, ["--config", config]);
+    try {
+      await settling.waitFor("Settling 1 operation(s)", 20_000);
+      const early = await runCli(["group", "list", "--data-dir", dir]);
+      expect(early.code).toBe(3);
+      expect(early.stderr).toContain(`a cghost serve (pid ${settling.child.pid}) is starting in ${dir}, settling 1 operation(s) a previous server left unfinished`);
+    } finally {
+      settling.kill();
+      await settling.stop("SIGKILL");
+    }
+
     writeFileSync(join(dir, "script.json"), "{}");
     server = await ServeProcess.start(dir, ["--config", config]);
     expect(server.stdout).toContain("recovered   1 operation(s)");
     expect(read("SELECT status FROM groups WHERE name = 'hung'")).toEqual({ status: "available" });
     expect(read("SELECT count(*) AS open FROM journal WHERE state = 'open'")).toEqual({ open: 0 });
     const received = readFileSync(calls, "utf8").trim().split("\n").map((line) => JSON.parse(line) as { kind: string; operationId: string });
-    expect(received.map((c) => c.kind)).toEqual(["create_group", "create_group"]);
-    expect(received[1]!.operationId).toBe(received[0]!.operationId);
+    // The first call, the killed settling server's re-issue, and the one that settled it: one operation id.
+    expect(received.map((c) => c.kind)).toEqual(["create_group", "create_group", "create_group"]);
+    expect(new Set(received.map((c) => c.operationId)).size).toBe(1);
   });
 });

@@ -16,6 +16,8 @@ export interface DataDirLayout {
   socketPath: string;
   /** Written once the server listens: pid, addresses, plugin (see serve-state-file.ts). */
   stateFilePath: string;
+  /** Written while a server starts, until serve.json: its pid and what it is doing (serve-state-file.ts). */
+  startingFilePath: string;
 }
 
 /** The layout of a data directory, as absolute paths. */
@@ -27,5 +29,6 @@ export function dataDirLayout(dataDir: string): DataDirLayout {
     fileDriverDir: join(root, "file-driver"),
     socketPath: join(root, "cghost.sock"),
     stateFilePath: join(root, "serve.json"),
+    startingFilePath: join(root, "serve.starting"),
   };
 }

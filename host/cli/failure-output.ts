@@ -5,6 +5,8 @@ import type { HostErrorCode } from "../manager/errors.js";
 import type { CliUsageError } from "./command.js";
 import { EXIT, exitCodeOf } from "./exit-codes.js";
 import type { ClientTarget } from "./client-target.js";
+import { dataDirLayout } from "./data-dir.js";
+import { startingServer } from "./serve-state-file.js";
 import type { FrontCallError } from "./front-client.js";
 import type { Json } from "./json-view.js";
 import { table } from "./text-view.js";
@@ -109,12 +111,17 @@ function hintFor(code: HostErrorCode | ClientOnlyCode, command: string, show: st
       return "the plugin is not ready, and nothing was written; check 'cghost plugin list' and the server's log, then retry (a 'failed' plugin needs 'cghost plugin reset NAME' first).";
     case "HOST_CLOSED":
       return "the server is stopping; nothing was written. Retry once it runs again.";
-    case "SERVER_UNAVAILABLE":
+    case "SERVER_UNAVAILABLE": {
+      const starting = dataDir === undefined ? undefined : startingServer(dataDirLayout(dataDir).startingFilePath);
+      if (starting !== undefined) {
+        return `a cghost serve (pid ${starting.pid}) is starting in ${dataDir}, ${starting.doing}; nothing was written. Retry once it serves (its log shows the progress).`;
+      }
       return (
         `no cghost serve answered at ${address} (found by ${foundBy}). ` +
         (dataDir ? `Start one with 'cghost serve --data-dir ${dataDir}', or ` : "Check that the server runs, or ") +
         "point --data-dir or CGHOST_ADDRESS at the running one."
       );
+    }
     case "DEADLINE_EXCEEDED":
       return `the server did not answer in time; check its log for request id ${requestId}.`;
     case "CANCELLED":

@@ -13,7 +13,7 @@ import { socketAnswers } from "../plugin/socket-probe.js";
 import { dataDirLayout } from "./data-dir.js";
 import type { ServeConfig } from "./serve-config.js";
 import { ServeLockHeldError, takeServeLock, type ServeLock } from "./serve-lock.js";
-import { removeServeState, writeServeState, type ServeState } from "./serve-state-file.js";
+import { removeServeState, removeStartingState, writeServeState, writeStartingState, type ServeState } from "./serve-state-file.js";
 
 /** A server that is up. */
 export interface RunningServer {
@@ -57,14 +57,18 @@ export async function startServer(config: ServeConfig, logger: Logger, progress:
     if (error instanceof ServeLockHeldError) throw new AlreadyServingError(error.message, { cause: error });
     throw error;
   }
+  const startingFile = dataDirLayout(config.dataDir).startingFilePath;
   try {
+    writeStartingState(startingFile, "launching the plugin");
     const server = await startLocked(config, logger, progress);
+    removeStartingState(startingFile, process.pid);
     let stopping: Promise<void> | undefined;
     return {
       ...server,
       stop: () => (stopping ??= server.stop().finally(() => lock.release())),
     };
   } catch (error) {
+    removeStartingState(startingFile, process.pid);
     lock.release();
     undoCreate();
     throw error;
@@ -98,7 +102,10 @@ async function startLocked(config: ServeConfig, logger: Logger, progress: (line:
   try {
     const open = store.listOpenJournal().length;
     // Re-issuing them can take as long as the operations themselves: say so before the wait.
-    if (open > 0) progress(`Settling ${open} operation(s) a previous server left unfinished, before serving (the log has each one)...`);
+    if (open > 0) {
+      progress(`Settling ${open} operation(s) a previous server left unfinished, before serving (the log has each one)...`);
+      writeStartingState(dataDirLayout(config.dataDir).startingFilePath, `settling ${open} operation(s) a previous server left unfinished`);
+    }
     // Operations a previous server died in the middle of are settled before any new call (RULES.md section 9).
     recovery = await host.recover();
   } catch (error) {
