@@ -143,9 +143,14 @@ describe("cghost serve stopping with a call that outlasts the grace", () => {
       const early = await runCli(["group", "list", "--data-dir", dir]);
       expect(early.code).toBe(3);
       expect(early.stderr).toContain(`a cghost serve (pid ${settling.child.pid}) is starting in ${dir}, settling 1 operation(s) a previous server left unfinished`);
+      // Stopped while it settles: the re-issued call gets the grace, then the server exits 0 and the
+      // operation stays open for the next start (the deadline is ten minutes away).
+      expect(await settling.stop("SIGTERM")).toEqual({ code: 0, signal: null });
+      expect(settling.stdout).toContain("Stopping: a stop was asked while cghost was starting.");
+      expect(read("SELECT count(*) AS open FROM journal WHERE state = 'open'")).toEqual({ open: 1 });
+      expect(existsSync(join(dir, "serve.starting"))).toBe(false);
     } finally {
       settling.kill();
-      await settling.stop("SIGKILL");
     }
 
     writeFileSync(join(dir, "script.json"), "{}");
@@ -154,7 +159,7 @@ describe("cghost serve stopping with a call that outlasts the grace", () => {
     expect(read("SELECT status FROM groups WHERE name = 'hung'")).toEqual({ status: "available" });
     expect(read("SELECT count(*) AS open FROM journal WHERE state = 'open'")).toEqual({ open: 0 });
     const received = readFileSync(calls, "utf8").trim().split("\n").map((line) => JSON.parse(line) as { kind: string; operationId: string });
-    // The first call, the killed settling server's re-issue, and the one that settled it: one operation id.
+    // The first call, the stopped settling server's re-issue, and the one that settled it: one operation id.
     expect(received.map((c) => c.kind)).toEqual(["create_group", "create_group", "create_group"]);
     expect(new Set(received.map((c) => c.operationId)).size).toBe(1);
   });

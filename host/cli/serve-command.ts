@@ -9,7 +9,7 @@ import { CliUsageError, type Command } from "./command.js";
 import { DEFAULT_DATA_DIR } from "./data-dir.js";
 import { EXIT } from "./exit-codes.js";
 import { loadServeConfig, type ServeConfig } from "./serve-config.js";
-import { startServer, type RunningServer } from "./serve-process.js";
+import { startServer, StoppedWhileStartingError, type RunningServer } from "./serve-process.js";
 
 const HELP = `Usage: cghost serve [--config FILE] [--data-dir DIR] [options]
 
@@ -109,11 +109,15 @@ async function serve(config: ServeConfig): Promise<number> {
   process.on("SIGINT", onSignal);
   let server: RunningServer;
   try {
-    server = await startServer(config, logger, (line) => process.stdout.write(`${line}\n`));
+    server = await startServer(config, logger, (line) => process.stdout.write(`${line}\n`), stopAsked);
   } catch (error) {
     process.off("SIGTERM", onSignal);
     process.off("SIGINT", onSignal);
-    throw error;
+    if (!(error instanceof StoppedWhileStartingError)) throw error;
+    // What it was settling stays open; the next start settles it (RULES.md section 9).
+    process.stdout.write("Stopping: a stop was asked while cghost was starting.\n");
+    logger.info("stopped while settling; the next start settles what is left");
+    return EXIT.OK;
   }
   if (signals === 0) {
     process.stdout.write(banner(config, server));

@@ -35,11 +35,24 @@ export class DataDirError extends Error {
   readonly code = "DATA_DIR_UNUSABLE";
 }
 
+/** A stop was asked while the server was settling what a killed server left; it stopped instead of serving. */
+export class StoppedWhileStartingError extends Error {
+  readonly code = "STOPPED_WHILE_STARTING";
+}
+
 /**
  * Starts everything the configuration names; on failure, what was started is stopped again. The
  * data directory's lock (serve-lock.ts) is held from before the store opens until stop() ends.
+ * When `stopAsked` settles while operations a killed server left are being settled, they get the
+ * grace (shutdownGraceMs), the rest stay open for the next start, and it rejects with
+ * StoppedWhileStartingError.
  */
-export async function startServer(config: ServeConfig, logger: Logger, progress: (line: string) => void = () => undefined): Promise<RunningServer> {
+export async function startServer(
+  config: ServeConfig,
+  logger: Logger,
+  progress: (line: string) => void = () => undefined,
+  stopAsked: Promise<unknown> = new Promise(() => undefined),
+): Promise<RunningServer> {
   const created = prepareDataDir(config.dataDir);
   let createdForStore: string | undefined;
   // A first start that fails leaves nothing behind: not the folders it made, nor an empty store.
@@ -60,7 +73,7 @@ export async function startServer(config: ServeConfig, logger: Logger, progress:
   const startingFile = dataDirLayout(config.dataDir).startingFilePath;
   try {
     writeStartingState(startingFile, "launching the plugin");
-    const server = await startLocked(config, logger, progress);
+    const server = await startLocked(config, logger, progress, stopAsked);
     removeStartingState(startingFile, process.pid);
     let stopping: Promise<void> | undefined;
     return {
@@ -75,7 +88,7 @@ export async function startServer(config: ServeConfig, logger: Logger, progress:
   }
 }
 
-async function startLocked(config: ServeConfig, logger: Logger, progress: (line: string) => void): Promise<RunningServer> {
+async function startLocked(config: ServeConfig, logger: Logger, progress: (line: string) => void, stopAsked: Promise<unknown>): Promise<RunningServer> {
   const socket = config.api.address.startsWith("unix:") ? config.api.address.slice("unix:".length) : undefined;
   if (socket) await clearStaleSocket(socket);
 
@@ -107,7 +120,13 @@ async function startLocked(config: ServeConfig, logger: Logger, progress: (line:
       writeStartingState(dataDirLayout(config.dataDir).startingFilePath, `settling ${open} operation(s) a previous server left unfinished`);
     }
     // Operations a previous server died in the middle of are settled before any new call (RULES.md section 9).
-    recovery = await host.recover();
+    // Settling can take as long as the operations; a stop asked meanwhile does not wait for all of it.
+    const settled = await Promise.race([host.recover(), stopAsked.then(() => undefined)]);
+    if (settled === undefined) {
+      await host.close({ abandonAfterMs: config.shutdownGraceMs });
+      throw new StoppedWhileStartingError("a stop was asked while cghost was settling what a previous server left unfinished");
+    }
+    recovery = settled;
   } catch (error) {
     await host.close();
     throw error;
