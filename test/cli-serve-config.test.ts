@@ -42,6 +42,8 @@ describe("serve configuration", () => {
     expect(config.plugin.target).toMatchObject({
       command: process.execPath,
       args: [expect.stringMatching(/file-driver\/file-driver\.mjs$/), "--data-dir", join(dataDir, "file-driver"), "--bytes-per-gb", "1048576"],
+      // Its log lines say "file-driver" from the first, not the bundle's file name.
+      name: "file-driver",
     });
     expect(config.plugin.deadlinesMs).toEqual({});
     expect(config.shutdownGraceMs).toBe(30_000);

@@ -174,6 +174,8 @@ function relativeOrAbsolute(path: string): string {
 
 /** The configuration as --print-config shows it: the same keys as the file. */
 function printable(config: ServeConfig): Record<string, unknown> {
+  // `name` only labels log lines; it is no key of the configuration file.
+  const { name: _label, ...target } = config.plugin.target as ServeConfig["plugin"]["target"] & { name?: string };
   return {
     dataDir: config.dataDir,
     store: config.store,
@@ -181,7 +183,7 @@ function printable(config: ServeConfig): Record<string, unknown> {
     metrics: config.metrics,
     plugins: [
       {
-        ...config.plugin.target,
+        ...target,
         deadlinesMs: { ...DEFAULT_DEADLINES_MS, ...config.plugin.deadlinesMs },
         supervision: resolveSupervision(config.plugin.supervision),
       },

@@ -31,6 +31,8 @@ export type ServePluginTarget =
   | {
       command: string;
       args: string[];
+      /** How log lines name the plugin before it says its own name (the built-in: `file-driver`). */
+      name?: string;
       env?: Record<string, string>;
       cwd?: string;
       transport?: LaunchTransport;
@@ -146,7 +148,7 @@ export function pluginConfig(value: unknown, base: string, fileDriverDir: string
     const scale = args.length === 0 ? "" : ` (${args.join(" ")})`;
     return {
       ...common,
-      target: { ...target, ...launch },
+      target: { ...target, name: "file-driver", ...launch },
       description: `the example file driver${scale}, files in ${fileDriverDir}`,
     };
   }
