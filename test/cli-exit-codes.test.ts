@@ -181,7 +181,8 @@ describe("cghost exit code 5", () => {
       expect(json.error).toMatchObject({
         code: "OUTCOME_UNKNOWN",
         message: expect.stringContaining("it may have run the operation"),
-        hint: expect.stringContaining(`'cghost group list' shows where it got; if the server died, start it again ('cghost serve --data-dir ${dir}')`),
+        // Started with a configuration file: the hint restarts it with that file.
+        hint: expect.stringContaining(`'cghost group list' shows where it got; if the server died, start it again ('cghost serve --config ${config} --data-dir ${dir}')`),
       });
       expect(json.error).toMatchObject({
         hint: expect.stringContaining("a create may have made the object already, so look for it by name in that list before running the command again"),

@@ -16,6 +16,11 @@ export interface ClientTarget {
   foundBy: string;
   /** The data directory, when the address came from one: the command to start a server there. */
   dataDir: string | undefined;
+  /**
+   * How to start the server there again, when the address came from a data directory: with the
+   * configuration file the last server there used (serve.json says), else with --data-dir.
+   */
+  restart?: string;
 }
 
 /** Resolves the server's address from the options and the environment. */
@@ -27,8 +32,10 @@ export function resolveClientTarget(options: { address?: string; dataDir?: strin
   const layout = dataDirLayout(options.dataDir ?? DEFAULT_DATA_DIR);
   const flag = options.dataDir === undefined ? `the default data directory ${layout.dataDir}` : `--data-dir ${layout.dataDir}`;
   const state = readServeState(layout.stateFilePath);
-  if (state) return { address: state.address, foundBy: `${flag} (serve.json)`, dataDir: layout.dataDir };
-  return { address: `unix:${layout.socketPath}`, foundBy: flag, dataDir: layout.dataDir };
+  // --data-dir too: a flag wins over the file, and the file may name another directory or none.
+  const restart = `cghost serve ${state?.config === undefined ? "" : `--config ${state.config} `}--data-dir ${layout.dataDir}`;
+  if (state) return { address: state.address, foundBy: `${flag} (serve.json)`, dataDir: layout.dataDir, restart };
+  return { address: `unix:${layout.socketPath}`, foundBy: flag, dataDir: layout.dataDir, restart };
 }
 
 /** Accepts unix:/abs, unix:///abs, an absolute socket path, or host:port. */

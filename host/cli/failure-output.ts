@@ -95,7 +95,7 @@ function hintFor(code: HostErrorCode | ClientOnlyCode, command: string, show: st
   const noun = command.split(" ")[0]!;
   // "volume X does not exist" from a group command points at the volume list, not the group list.
   const missing = /^(volume|group|cgsnapshot|plugin) \S+ does not exist/.exec(message)?.[1] ?? noun;
-  const { address, foundBy, dataDir } = target;
+  const { address, foundBy, dataDir, restart } = target;
   switch (code) {
     case "INVALID_ARGUMENT":
       return `fix the value named above; 'cghost ${command} --help' lists what each option accepts.`;
@@ -118,7 +118,7 @@ function hintFor(code: HostErrorCode | ClientOnlyCode, command: string, show: st
       }
       return (
         `no cghost serve answered at ${address} (found by ${foundBy}). ` +
-        (dataDir ? `Start one with 'cghost serve --data-dir ${dataDir}', or ` : "Check that the server runs, or ") +
+        (restart ? `Start one with '${restart}', or ` : "Check that the server runs, or ") +
         "point --data-dir or CGHOST_ADDRESS at the running one."
       );
     }
@@ -129,7 +129,7 @@ function hintFor(code: HostErrorCode | ClientOnlyCode, command: string, show: st
     case "OUTCOME_UNKNOWN":
       return (
         `'${show}' shows where it got; if the server died, ` +
-        (dataDir ? `start it again ('cghost serve --data-dir ${dataDir}'): ` : "start it again: ") +
+        (restart ? `start it again ('${restart}'): ` : "start it again: ") +
         "it finishes interrupted operations before it serves. Retry only what ended in error" +
         // A create has no id to show yet, and names need not be unique: running it again makes a second one.
         (show.endsWith(" list") ? `; a create may have made the object already, so look for it by name in that list before running the command again.` : ".")

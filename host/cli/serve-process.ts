@@ -155,6 +155,7 @@ async function startLocked(config: ServeConfig, logger: Logger, progress: (line:
     store: config.store.path,
     plugin: { name: plugin.info.name, version: plugin.info.vendorVersion, pid: plugin.pid, address: plugin.address },
     startedAt: new Date().toISOString(),
+    ...(config.source === undefined ? {} : { config: config.source }),
   };
   const stateFile = dataDirLayout(config.dataDir).stateFilePath;
   try {

@@ -21,6 +21,8 @@ export interface ServeState {
   plugin: { name: string; version: string; pid: number | undefined; address: string };
   /** ISO-8601 time the server became ready. */
   startedAt: string;
+  /** The configuration file it was started with, if any: how to start it again. */
+  config?: string;
 }
 
 /** Writes serve.json atomically (a reader never sees half a file). */
