@@ -1,10 +1,11 @@
 // The front API as a generic gRPC tool sees it: gRPC health says SERVING (overall and for
 // cghost.v1.HostService); reflection lists the services and serves their descriptors;
-// WatchOperations streams each operation's outcome, filtered by group, and ends when the server stops.
+// WatchOperations streams each operation's outcome, filtered by group (an unknown one is NOT_FOUND), and
+// ends when the server stops.
 import { execFile } from "node:child_process";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
-import { credentials, loadPackageDefinition, type Client, type ClientDuplexStream, type ServiceError } from "@grpc/grpc-js";
+import { credentials, loadPackageDefinition, status as grpcStatus, type Client, type ClientDuplexStream, type ServiceError } from "@grpc/grpc-js";
 import { loadSync } from "@grpc/proto-loader";
 import { protoPath as healthProtoPath } from "grpc-health-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -108,11 +109,31 @@ describe("the front API for generic gRPC clients", () => {
     expect(JSON.parse(health.stdout)).toEqual({ status: "SERVING" });
   });
 
+  it("refuses to watch a group that does not exist, naming it", async () => {
+    const client = new HostServiceClient(address, credentials.createInsecure());
+    try {
+      const missing = "00000000-0000-4000-8000-000000000000";
+      const stream = client.watchOperations({ groupId: missing });
+      stream.on("data", () => undefined);
+      const error = await new Promise<ServiceError>((resolve) => stream.once("error", resolve));
+      expect(error.code).toBe(grpcStatus.NOT_FOUND);
+      expect(error.details).toBe(`NOT_FOUND: group ${missing} does not exist`);
+      expect(error.metadata.get("cghost-error-code")).toEqual(["NOT_FOUND"]);
+    } finally {
+      client.close();
+    }
+  });
+
   it("streams operations to watchers, filtered by group, and ends the streams when stopping", async () => {
     const client = new HostServiceClient(address, credentials.createInsecure());
     try {
+      const create = (name: string) =>
+        new Promise<{ id: string }>((resolve, reject) =>
+          client.createConsistencyGroup({ caller: undefined, name, description: "", volumeTypes: ["standard"] }, (e, r) => (e ? reject(e) : resolve(r.group!))),
+        );
+      const quiet = await create("not-watched-by-all");
       const all = client.watchOperations({ groupId: "" });
-      const other = client.watchOperations({ groupId: "00000000-0000-4000-8000-000000000000" });
+      const other = client.watchOperations({ groupId: quiet.id });
       const events: OperationEvent[] = [];
       const otherEvents: OperationEvent[] = [];
       all.on("data", (r: WatchOperationsResponse) => r.event && events.push(r.event));
@@ -124,11 +145,7 @@ describe("the front API for generic gRPC clients", () => {
       // A stream is open once the server sent its headers.
       await Promise.all([all, other].map((s) => new Promise((resolve) => s.once("metadata", resolve))));
 
-      const created = await new Promise<{ id: string }>((resolve, reject) =>
-        client.createConsistencyGroup({ caller: undefined, name: "watched", description: "", volumeTypes: ["standard"] }, (e, r) =>
-          e ? reject(e) : resolve(r.group!),
-        ),
-      );
+      const created = await create("watched");
       await new Promise<void>((resolve) => (events.length > 0 ? resolve() : all.once("data", () => resolve())));
       expect(events[0]).toMatchObject({
         operation: "create_group",

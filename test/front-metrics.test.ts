@@ -1,9 +1,12 @@
 // RULES.md section 2: "The host logs a warning and counts it when a driver reports error statuses
-// without raising". The count is the host's "operation" event's warnings, on the server's metrics.
+// without raising". The count is the host's "operation" event's warnings, on the server's metrics;
+// WatchOperations streams them with the event.
 import { EventEmitter } from "node:events";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { VolumeStatus } from "../host/contract.js";
+import { OperationEvent as OperationEventMessage } from "../host/front/front-contract.js";
 import { FrontMetrics } from "../host/front/front-metrics.js";
+import { operationEventToMessage } from "../host/front/to-message.js";
 import type { PluginMonitor, PluginStatus } from "../host/front/plugin-status.js";
 import type { OperationEvent } from "../host/index.js";
 import { groupWithVolumes, startHarness, type Harness } from "./support/host-harness.js";
@@ -51,6 +54,9 @@ describe("warnings that do not change an outcome (RULES.md section 2)", () => {
       expect(event.warnings).toHaveLength(1);
       expect(event.warnings[0]).toContain("without failing the call");
       expect(series(await metrics.text(), counted)).toBe(1);
+      // WatchOperations carries them: the event as the front API encodes it, read back from the wire.
+      const sent = OperationEventMessage.decode(OperationEventMessage.encode(operationEventToMessage(event, new Date())).finish());
+      expect(sent.warnings).toEqual(event.warnings);
       // Operations without warnings count nothing.
       expect(events.filter((e) => e.kind !== "create_group_from_source").every((e) => e.warnings.length === 0)).toBe(true);
       expect(series(await metrics.text(), 'cghost_operation_warnings_total{operation="create_group",rule="R1.4"}')).toBe(0);

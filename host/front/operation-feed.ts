@@ -4,6 +4,7 @@
 import { Metadata, status as GrpcStatus, type ServerWritableStream } from "@grpc/grpc-js";
 import type { Host, OperationEvent } from "../manager/host.js";
 import type { WatchOperationsRequest, WatchOperationsResponse } from "./front-contract.js";
+import { toServiceStatus } from "./error-status.js";
 import { operationEventToMessage } from "./to-message.js";
 
 /** Events a watcher may have queued before it is cut off as too slow, so one stuck client cannot grow the server's memory. */
@@ -26,6 +27,16 @@ export class OperationFeed {
     if (this.closed) {
       stream.emit("error", { code: GrpcStatus.UNAVAILABLE, details: "the server is stopping" });
       return;
+    }
+    // A typo in the filter would otherwise watch nothing, silently, for ever.
+    const filter = stream.request.groupId;
+    if (filter !== "") {
+      try {
+        this.host.groupRow(filter);
+      } catch (error) {
+        stream.emit("error", toServiceStatus(error));
+        return;
+      }
     }
     this.streams.add(stream);
     // Headers now, not with the first event: the client learns at once that the watch is in place.

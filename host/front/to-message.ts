@@ -93,6 +93,7 @@ export function operationEventToMessage(event: HostOperationEvent, time: Date): 
     durationMs: event.ms,
     written: event.written,
     time,
+    warnings: event.warnings,
   });
 }
 

@@ -419,6 +419,11 @@ export class Host extends EventEmitter<HostEvents> {
     }
   }
 
+  /** One group's row without its volumes, deleted ones included; NOT_FOUND when the id names nothing. */
+  groupRow(groupId: string): GroupRow {
+    return this.knownGroup(groupId);
+  }
+
   /** A group row, deleted ones included: an empty listing must mean an empty group, not a typo. */
   private knownGroup(groupId: string): GroupRow {
     const group = this.store.getGroup(checkId("group", groupId));

@@ -399,7 +399,10 @@ export interface ResetPluginResponse {
 
 /** WatchOperationsRequest filters the operations to stream. */
 export interface WatchOperationsRequest {
-  /** Only the operations filed under this group; empty for all. */
+  /**
+   * Only the operations filed under this group; empty for all. A group id that names nothing is
+   * NOT_FOUND; a deleted group may still be watched.
+   */
   groupId: string;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }

@@ -317,7 +317,14 @@ export interface OperationEvent {
   /** Every status the outcome wrote. */
   written: WrittenStatus[];
   /** When the outcome committed. */
-  time: Date | undefined;
+  time:
+    | Date
+    | undefined;
+  /**
+   * What the deciding rule warned about, e.g. error statuses in the answer to a create-from-source
+   * that did not fail it (R2.2); empty for most operations.
+   */
+  warnings: string[];
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
@@ -2983,6 +2990,7 @@ function createBaseOperationEvent(): OperationEvent {
     durationMs: 0,
     written: [],
     time: undefined,
+    warnings: [],
     _unknownFields: {},
   };
 }
@@ -3018,6 +3026,9 @@ export const OperationEvent: MessageFns<OperationEvent> = {
     }
     if (message.time !== undefined) {
       Timestamp.encode(toTimestamp(message.time), writer.uint32(82).fork()).join();
+    }
+    for (const v of message.warnings) {
+      writer.uint32(90).string(v!);
     }
     if (message._unknownFields !== undefined) {
       for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
@@ -3123,6 +3134,14 @@ export const OperationEvent: MessageFns<OperationEvent> = {
             message.time = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
             continue;
           }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.warnings.push(reader.string());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3177,6 +3196,9 @@ export const OperationEvent: MessageFns<OperationEvent> = {
         ? object.written.map((e: any) => WrittenStatus.fromJSON(e))
         : [],
       time: isSet(object.time) ? fromJsonTimestamp(object.time) : undefined,
+      warnings: globalThis.Array.isArray(object?.warnings)
+        ? object.warnings.map((e: any) => globalThis.String(e))
+        : [],
     };
   },
 
@@ -3212,6 +3234,9 @@ export const OperationEvent: MessageFns<OperationEvent> = {
     if (message.time !== undefined) {
       obj.time = message.time.toISOString();
     }
+    if (message.warnings?.length) {
+      obj.warnings = message.warnings;
+    }
     return obj;
   },
 
@@ -3230,6 +3255,7 @@ export const OperationEvent: MessageFns<OperationEvent> = {
     message.durationMs = object.durationMs ?? 0;
     message.written = object.written?.map((e) => WrittenStatus.fromPartial(e)) || [];
     message.time = object.time ?? undefined;
+    message.warnings = object.warnings?.map((e) => e) || [];
     return message;
   },
 };
