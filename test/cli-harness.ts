@@ -36,19 +36,58 @@ export function writeConfig(dir: string, config: unknown): string {
   return path;
 }
 
-/** A `cghost serve` process. */
-export class ServeProcess {
+/** A `cghost` process that runs until stopped, its output collected as it comes. */
+export class RunningCli {
   stdout = "";
   stderr = "";
-  private readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  protected readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 
-  private constructor(
-    readonly child: ChildProcess,
-    readonly dataDir: string,
-  ) {
+  constructor(readonly child: ChildProcess) {
     child.stdout!.setEncoding("utf8").on("data", (chunk: string) => (this.stdout += chunk));
     child.stderr!.setEncoding("utf8").on("data", (chunk: string) => (this.stderr += chunk));
     this.exited = new Promise((resolve) => child.once("exit", (code, signal) => resolve({ code, signal })));
+  }
+
+  /** Resolves with how the process ended, once it has; rejects after timeoutMs. */
+  exit(timeoutMs = 15_000): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+    return withTimeout(this.exited, timeoutMs, () => `cghost did not exit within ${timeoutMs} ms; stderr:\n${this.stderr}`);
+  }
+
+  /** Resolves once the process has printed `text` on `stream`. */
+  waitFor(text: string, timeoutMs: number, stream: "stdout" | "stderr" = "stdout"): Promise<void> {
+    const source = stream === "stdout" ? this.child.stdout! : this.child.stderr!;
+    const ready = new Promise<void>((resolve, reject) => {
+      const check = (): void => {
+        if (this[stream].includes(text)) {
+          source.off("data", check);
+          resolve();
+        }
+      };
+      source.on("data", check);
+      void this.exited.then(({ code, signal }) => reject(new Error(`cghost exited (code ${code}, signal ${signal}) before printing '${text}'; stderr:\n${this.stderr}`)));
+      check();
+    });
+    return withTimeout(ready, timeoutMs, () => `cghost printed no '${text}' on ${stream} within ${timeoutMs} ms; stderr:\n${this.stderr}`);
+  }
+
+  /** For cleanup after a failed test. */
+  kill(): void {
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill("SIGKILL");
+  }
+}
+
+/** Starts `cghost ...args`: a client command that runs until it is stopped, e.g. a watch. */
+export function startCli(args: readonly string[]): RunningCli {
+  return new RunningCli(spawn(process.execPath, [CGHOST_MAIN, ...args], { stdio: ["ignore", "pipe", "pipe"] }));
+}
+
+/** A `cghost serve` process. */
+export class ServeProcess extends RunningCli {
+  private constructor(
+    child: ChildProcess,
+    readonly dataDir: string,
+  ) {
+    super(child);
   }
 
   /** Starts `cghost serve --data-dir DIR ...args` and waits for its banner's first line. */
@@ -81,32 +120,15 @@ export class ServeProcess {
   }
 
   /** For cleanup after a failed test: kills the server and its plugin child, by pid. */
-  kill(): void {
+  override kill(): void {
     let pluginPid: number | undefined;
     try {
       pluginPid = this.state().plugin.pid;
     } catch {
       // No serve.json: the plugin never started, or the server removed it while stopping.
     }
-    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill("SIGKILL");
+    super.kill();
     if (pluginPid !== undefined && isAlive(pluginPid)) process.kill(pluginPid, "SIGKILL");
-  }
-
-  /** Resolves once the server has printed `text` on `stream` (its log lines go to stderr). */
-  waitFor(text: string, timeoutMs: number, stream: "stdout" | "stderr" = "stdout"): Promise<void> {
-    const source = stream === "stdout" ? this.child.stdout! : this.child.stderr!;
-    const ready = new Promise<void>((resolve, reject) => {
-      const check = (): void => {
-        if (this[stream].includes(text)) {
-          source.off("data", check);
-          resolve();
-        }
-      };
-      source.on("data", check);
-      void this.exited.then(({ code, signal }) => reject(new Error(`cghost serve exited (code ${code}, signal ${signal}) before printing '${text}'; stderr:\n${this.stderr}`)));
-      check();
-    });
-    return withTimeout(ready, timeoutMs, () => `cghost serve printed no '${text}' on ${stream} within ${timeoutMs} ms; stderr:\n${this.stderr}`);
   }
 }
 

@@ -21,6 +21,7 @@ const COMMANDS = [
   "cgsnapshot delete",
   "cgsnapshot list",
   "cgsnapshot show",
+  "operation watch",
   "plugin list",
   "plugin show",
   "plugin reset",
@@ -41,7 +42,7 @@ describe("cghost --help", () => {
   });
 
   it("lists the commands of each group, and of cghost itself", async () => {
-    for (const group of ["volume", "group", "cgsnapshot", "plugin"]) {
+    for (const group of ["volume", "group", "cgsnapshot", "operation", "plugin"]) {
       const result = await runCli([group, "--help"]);
       expect(result.code, `cghost ${group} --help: ${result.stderr}`).toBe(0);
       const subcommands = COMMANDS.filter((c) => c.startsWith(`${group} `)).map((c) => c.split(" ")[1]!);
@@ -49,7 +50,7 @@ describe("cghost --help", () => {
     }
     const top = await runCli(["--help"]);
     expect(top.code).toBe(0);
-    for (const name of ["serve", "volume", "group", "cgsnapshot", "plugin", "conformance"]) expect(top.stdout).toMatch(new RegExp(`^ {2}${name} +\\S`, "m"));
+    for (const name of ["serve", "volume", "group", "cgsnapshot", "operation", "plugin", "conformance"]) expect(top.stdout).toMatch(new RegExp(`^ {2}${name} +\\S`, "m"));
     // With no command at all, the same index, but as a usage error.
     expect((await runCli([])).code).toBe(2);
   });

@@ -58,7 +58,12 @@ export interface ClientCommandSpec {
   examples: readonly string[];
   /** The object this command works on when it is interrupted, for the hint, e.g. `cghost group list`. */
   interruptHint?: string;
-  run(ctx: ClientContext): Promise<CommandOutput>;
+  /**
+   * The command prints as it goes, a line (with --json, a one-line JSON object) at a time, and
+   * run resolves to null; an error after that is one line of JSON too.
+   */
+  streams?: boolean;
+  run(ctx: ClientContext): Promise<CommandOutput | null>;
 }
 
 /** A show or list must answer within this many milliseconds. */
@@ -122,7 +127,7 @@ export function clientCommand(spec: ClientCommandSpec): Command {
       };
       try {
         const output = await spec.run(ctx);
-        process.stdout.write(json ? `${JSON.stringify(output.json, null, 2)}\n` : output.text);
+        if (output !== null) process.stdout.write(json ? `${JSON.stringify(output.json, null, 2)}\n` : output.text);
         return EXIT.OK;
       } catch (error) {
         if (error instanceof CliUsageError) return printUsageError(error, spec.path, json);
@@ -132,6 +137,7 @@ export function clientCommand(spec: ClientCommandSpec): Command {
             interrupted: interrupt.signal.aborted,
             interruptHint: spec.interruptHint,
             subject: names.length > 0 ? positionals[0] : undefined,
+            oneLine: spec.streams === true,
           });
         throw error;
       } finally {
@@ -203,7 +209,10 @@ function joinNegativeValues(argv: readonly string[], all: Readonly<Record<string
 
 function helpText(spec: ClientCommandSpec): string {
   const own = Object.values(spec.options ?? {});
-  const all = [...own, ...Object.values(COMMON_OPTIONS)];
+  const common = Object.values(COMMON_OPTIONS).map((o) =>
+    spec.streams && o.synopsis === "--json" ? { ...o, help: "print one JSON object per line (an error last, as {\"error\": {\"code\", \"message\"}})" } : o,
+  );
+  const all = [...own, ...common];
   const width = Math.max(...all.map((o) => o.synopsis.length));
   const synopsis = [
     `cghost ${spec.path}`,

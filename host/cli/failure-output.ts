@@ -22,6 +22,8 @@ export interface FailureContext {
   interruptHint: string | undefined;
   /** The id the command was given (its first argument), to put in the hints. */
   subject: string | undefined;
+  /** The --json error on one line: the command printed one JSON object per line before it. */
+  oneLine?: boolean;
 }
 
 /** Prints a failed call and returns its exit code. */
@@ -30,7 +32,7 @@ export function printFailure(error: FrontCallError, context: FailureContext): nu
   if (context.interrupted) {
     const look = (context.interruptHint ?? "cghost group list").replace(/\b(GROUP|CGSNAPSHOT|VOLUME)\b/, context.subject ?? "$1");
     const hint = `interrupted: the server goes on with the operation; see where it got with '${look}'`;
-    emit(context.json, { code: "INTERRUPTED", message: hint, requestId }, `cghost: ${hint}\n`);
+    emit(context, { code: "INTERRUPTED", message: hint, requestId }, `cghost: ${hint}\n`);
     return EXIT.INTERRUPTED;
   }
   // A failed create has no id on the command line; the failure names the row it wrote.
@@ -66,20 +68,20 @@ export function printFailure(error: FrontCallError, context: FailureContext): nu
     text += indent(table(["KIND", "ID", "STATUS"], failure.written.map((w) => [w.kind, w.id, w.status]), "nothing"));
   }
   text += `\nWhat to do: ${hint}\n`;
-  emit(context.json, json, text);
+  emit(context, json, text);
   return exitCodeOf(report.code);
 }
 
 /** Prints a usage error (exit code 2) with where to find the command's help. */
 export function printUsageError(error: CliUsageError, command: string, json: boolean): number {
   const hint = `see 'cghost ${error.command ?? command} --help' for the options and an example`;
-  emit(json, { code: "USAGE", message: error.message, hint }, `cghost ${error.command ?? command}: ${error.message}\n${hint[0]!.toUpperCase()}${hint.slice(1)}.\n`);
+  emit({ json }, { code: "USAGE", message: error.message, hint }, `cghost ${error.command ?? command}: ${error.message}\n${hint[0]!.toUpperCase()}${hint.slice(1)}.\n`);
   return EXIT.BAD_INPUT;
 }
 
-function emit(json: boolean, error: { [key: string]: Json }, text: string): void {
+function emit(how: { json: boolean; oneLine?: boolean }, error: { [key: string]: Json }, text: string): void {
   // --json output, errors included, goes to standard output so a script reads one place.
-  if (json) process.stdout.write(`${JSON.stringify({ error }, null, 2)}\n`);
+  if (how.json) process.stdout.write(`${JSON.stringify({ error }, null, how.oneLine ? undefined : 2)}\n`);
   else process.stderr.write(text);
 }
 
@@ -122,6 +124,8 @@ function hintFor(code: HostErrorCode | ClientOnlyCode, command: string, show: st
         "point --data-dir or CGHOST_ADDRESS at the running one."
       );
     }
+    case "SERVER_STOPPED":
+      return `${restart ? `start the server again ('${restart}'), then ` : "once the server runs again, "}run 'cghost ${command}' again.`;
     case "DEADLINE_EXCEEDED":
       return `the server did not answer in time; check its log for request id ${requestId}.`;
     case "CANCELLED":

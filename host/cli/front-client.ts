@@ -1,10 +1,12 @@
-// The client commands' connection to `cghost serve`: one call at a time, each with a request id,
-// failures turned back into the host's terms (error-status.ts) with the address they were sent to.
+// The client commands' connection to `cghost serve`: one call (or one stream) at a time, each with a
+// request id, failures turned back into the host's terms (error-status.ts) with the address they
+// were sent to.
 import { randomUUID } from "node:crypto";
 import {
   credentials,
   Metadata,
   type CallOptions,
+  type ClientReadableStream,
   type ClientUnaryCall,
   type ServiceError,
 } from "@grpc/grpc-js";
@@ -21,6 +23,9 @@ type UnaryMethod<Req, Res> = (
   callback: (error: ServiceError | null, response: Res) => void,
 ) => ClientUnaryCall;
 
+/** A server-streaming method of the generated client, in its (request, metadata, options) form. */
+type StreamMethod<Req, Res> = (request: Req, metadata: Metadata, options: Partial<CallOptions>) => ClientReadableStream<Res>;
+
 /** A failed front API call, in the host's terms. */
 export class FrontCallError extends Error {
   constructor(
@@ -31,6 +36,14 @@ export class FrontCallError extends Error {
     super(`${report.code}: ${report.message}`);
     this.name = "FrontCallError";
   }
+}
+
+/** Options of a server stream. */
+export interface StreamOptions {
+  /** Cancels the stream; the messages then end without an error. */
+  signal?: AbortSignal;
+  /** Called once the server has taken the call (its headers came), before any message. */
+  onOpen?: () => void;
 }
 
 /** Per-call options. */
@@ -70,6 +83,30 @@ export class FrontClient {
       const cancel = (): void => call.cancel();
       options.signal?.addEventListener("abort", cancel, { once: true });
     });
+  }
+
+  /**
+   * Opens a server stream, e.g. `stream(c.client.watchOperations, { groupId })`, and yields its
+   * messages until the server ends it or `signal` aborts; rejects with FrontCallError. Leaving the
+   * loop early cancels the call.
+   */
+  async *stream<Req, Res>(method: StreamMethod<Req, Res>, request: Req, options: StreamOptions = {}): AsyncGenerator<Res, void, undefined> {
+    const metadata = new Metadata();
+    metadata.set(REQUEST_ID_KEY, this.requestId);
+    const call = method.call(this.client, request, metadata, {});
+    const cancel = (): void => call.cancel();
+    options.signal?.addEventListener("abort", cancel, { once: true });
+    const onOpen = options.onOpen;
+    if (onOpen) call.once("metadata", () => onOpen());
+    try {
+      for await (const message of call) yield message as Res;
+    } catch (error) {
+      if (options.signal?.aborted) return;
+      throw this.failure(error, false);
+    } finally {
+      options.signal?.removeEventListener("abort", cancel);
+      call.cancel();
+    }
   }
 
   /** Closes the channel. */

@@ -1,6 +1,6 @@
 // What `--json` prints: one JSON object per command, with stable camelCase keys, `null` for what
 // is absent, ISO-8601 times, and always `id` and `status` first for a row.
-import type { CgSnapshot, ConsistencyGroup, LastError, Plugin, Snapshot, Volume } from "../front/front-contract.js";
+import type { CgSnapshot, ConsistencyGroup, LastError, OperationEvent, Plugin, Snapshot, Volume } from "../front/front-contract.js";
 
 /** A JSON value. */
 export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
@@ -68,6 +68,23 @@ export function pluginJson(p: Plugin): { [key: string]: Json } {
     address: p.address,
     operations: p.operations,
     createFromSourceKinds: p.createFromSourceKinds,
+  };
+}
+
+/** An operation's outcome, as `cghost operation watch --json` prints it (one per line). */
+export function operationEventJson(e: OperationEvent): { [key: string]: Json } {
+  return {
+    operationId: e.operationId,
+    operation: e.operation,
+    ok: e.ok,
+    ruleId: e.ruleId,
+    cause: e.cause || null,
+    groupId: e.groupId,
+    requestId: e.requestId,
+    durationMs: e.durationMs,
+    at: e.time?.toISOString() ?? null,
+    written: e.written.map((w) => ({ kind: w.kind, id: w.id, status: w.status })),
+    warnings: e.warnings,
   };
 }
 

@@ -6,6 +6,7 @@ import { CliUsageError, type Command } from "./command.js";
 import { conformanceCommand } from "./conformance-command.js";
 import { EXIT } from "./exit-codes.js";
 import { groupCommand } from "./group-command.js";
+import { operationCommand } from "./operation-command.js";
 import { pluginCommand } from "./plugin-command.js";
 import { ConfigError } from "./serve-config.js";
 import { serveCommand } from "./serve-command.js";
@@ -13,7 +14,7 @@ import { ListenError } from "../front/front-server.js";
 import { AlreadyServingError, DataDirError } from "./serve-process.js";
 import { volumeCommand } from "./volume-command.js";
 
-const COMMANDS: readonly Command[] = [serveCommand, volumeCommand, groupCommand, cgsnapshotCommand, pluginCommand, conformanceCommand];
+const COMMANDS: readonly Command[] = [serveCommand, volumeCommand, groupCommand, cgsnapshotCommand, operationCommand, pluginCommand, conformanceCommand];
 
 function index(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

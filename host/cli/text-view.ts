@@ -1,6 +1,6 @@
 // What a person sees without --json: aligned tables for lists, a field list for one object, and
 // its last error spelled out, since that is what a person needs when something is in `error`.
-import type { CgSnapshot, ConsistencyGroup, LastError, Plugin, Snapshot, Volume } from "../front/front-contract.js";
+import type { CgSnapshot, ConsistencyGroup, LastError, OperationEvent, Plugin, Snapshot, Volume } from "../front/front-contract.js";
 
 /** Rows aligned under a header; an empty list says so instead of printing a bare header. */
 export function table(headers: readonly string[], rows: ReadonlyArray<readonly string[]>, empty: string): string {
@@ -126,6 +126,40 @@ export function pluginText(p: Plugin): string {
       ["copies from", p.createFromSourceKinds.join(", ") || "nothing"],
     ])
   );
+}
+
+/**
+ * One operation's outcome on one line: when, what, how it ended and by which rule, how long, its
+ * group and operation ids, the statuses it wrote (a run of one kind and status counted, so a
+ * 100,000-volume delete stays one short line), then any warnings.
+ */
+export function operationLine(e: OperationEvent): string {
+  const outcome = e.ok ? `succeeded (${e.ruleId})` : `failed (${e.ruleId}, ${e.cause})`;
+  const runs = new Map<string, string[]>();
+  for (const w of e.written) {
+    const key = `${w.kind} ${w.status}`;
+    const ids = runs.get(key);
+    if (ids) ids.push(w.id);
+    else runs.set(key, [w.id]);
+  }
+  const written = [...runs].map(([key, ids]) => {
+    const [kind, status] = key.split(" ") as [string, string];
+    return ids.length === 1 ? `${kind} ${ids[0]} ${status}` : `${ids.length} ${kind}s ${status}`;
+  });
+  const parts = [
+    isoMillis(e.time),
+    e.operation,
+    `${outcome} in ${e.durationMs} ms`,
+    `group ${e.groupId}`,
+    `operation ${e.operationId}`,
+    `wrote ${written.join(", ") || "nothing"}`,
+    ...e.warnings.map((w) => `warning: ${w}`),
+  ];
+  return `${parts.join("  ")}\n`;
+}
+
+function isoMillis(time: Date | undefined): string {
+  return time ? time.toISOString() : "-";
 }
 
 function providerText(row: { providerLocation: string; providerId: string }): string {

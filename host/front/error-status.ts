@@ -28,8 +28,12 @@ const GRPC_CODE_BY_HOST_CODE: Readonly<Record<HostErrorCode, GrpcStatus>> = {
   INTERNAL: GrpcStatus.INTERNAL,
 };
 
-/** Codes a client sees besides the host's: the server could not be reached, or the call timed out. */
-export type ClientOnlyCode = "SERVER_UNAVAILABLE" | "DEADLINE_EXCEEDED" | "CANCELLED" | "OUTCOME_UNKNOWN";
+/**
+ * Codes a client sees besides the host's: the server could not be reached, the call timed out or
+ * was cancelled, the server went away holding an operation's request, or it ended a stream by
+ * stopping (SERVER_STOPPED: a watch has no other end).
+ */
+export type ClientOnlyCode = "SERVER_UNAVAILABLE" | "DEADLINE_EXCEEDED" | "CANCELLED" | "OUTCOME_UNKNOWN" | "SERVER_STOPPED";
 
 /** What a failed front API call means, as the host said it. */
 export interface FrontErrorReport {
