@@ -22,7 +22,7 @@ export {
 export type { CreateGroupInput, RegisterVolumeInput } from "./manager/inputs.js";
 export type { RecoveredOperation, RecoverySummary } from "./manager/recovery.js";
 export { DEFAULT_DEADLINES_MS } from "./manager/deadlines.js";
-export { DEFAULT_JOURNAL_RETENTION_MS } from "./manager/host.js";
+export { DEFAULT_JOURNAL_RETENTION_MS, DEFAULT_OUTCOME_WAIT_MS } from "./manager/host.js";
 export type {
   CgSnapshotRow,
   CgSnapshotStatus,
@@ -35,7 +35,7 @@ export type {
   VolumeRow,
   VolumeStatus,
 } from "./model.js";
-export { openSqliteStore, type Durability, type Store } from "./store/index.js";
+export { isStoreRefusal, openSqliteStore, type Durability, type Store } from "./store/index.js";
 export { connectPlugin, launchPlugin, PluginLaunchError, PLUGIN_LAUNCH_ERROR_CODES, type PluginLaunchErrorCode } from "./plugin/index.js";
 export type { LaunchTransport, SidecarTlsOptions } from "./plugin/index.js";
 export type { PluginCapabilities, PluginClient, PluginInfo } from "./plugin/plugin-client.js";

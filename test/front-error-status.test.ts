@@ -15,7 +15,9 @@ const EXPECTED: Record<HostErrorCode, { grpc: GrpcStatus; exit: number }> = {
   UNSUPPORTED_OPERATION: { grpc: GrpcStatus.UNIMPLEMENTED, exit: EXIT.REFUSED },
   PLUGIN_UNAVAILABLE: { grpc: GrpcStatus.UNAVAILABLE, exit: EXIT.REFUSED },
   HOST_CLOSED: { grpc: GrpcStatus.UNAVAILABLE, exit: EXIT.REFUSED },
+  STORE_UNAVAILABLE: { grpc: GrpcStatus.UNAVAILABLE, exit: EXIT.REFUSED },
   OPERATION_FAILED: { grpc: GrpcStatus.UNKNOWN, exit: EXIT.DRIVER_FAILED },
+  OUTCOME_PENDING: { grpc: GrpcStatus.UNKNOWN, exit: EXIT.OUTCOME_UNKNOWN },
   INTERNAL: { grpc: GrpcStatus.INTERNAL, exit: EXIT.INTERNAL },
 };
 

@@ -15,7 +15,7 @@ export const EXIT = {
   REFUSED: 3,
   /** The driver failed the operation: statuses were written (usually `error`); see the failure. */
   DRIVER_FAILED: 4,
-  /** The server went away after it had the operation's request: show the object to learn the outcome. */
+  /** The server went away after it had the operation's request, or could not record the driver's answer yet: show the object to learn the outcome. */
   OUTCOME_UNKNOWN: 5,
   /** Interrupted by Ctrl-C (128 + SIGINT). */
   INTERRUPTED: 130,
@@ -30,11 +30,13 @@ const EXIT_BY_CODE: Readonly<Record<HostErrorCode | ClientOnlyCode, number>> = {
   UNSUPPORTED_OPERATION: EXIT.REFUSED,
   PLUGIN_UNAVAILABLE: EXIT.REFUSED,
   HOST_CLOSED: EXIT.REFUSED,
+  STORE_UNAVAILABLE: EXIT.REFUSED,
   SERVER_UNAVAILABLE: EXIT.REFUSED,
   SERVER_STOPPED: EXIT.REFUSED,
   DEADLINE_EXCEEDED: EXIT.REFUSED,
   CANCELLED: EXIT.REFUSED,
   OUTCOME_UNKNOWN: EXIT.OUTCOME_UNKNOWN,
+  OUTCOME_PENDING: EXIT.OUTCOME_UNKNOWN,
   OPERATION_FAILED: EXIT.DRIVER_FAILED,
   INTERNAL: EXIT.INTERNAL,
 };

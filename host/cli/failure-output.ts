@@ -113,6 +113,10 @@ function hintFor(code: HostErrorCode | ClientOnlyCode, command: string, show: st
       return "the plugin is not ready, and nothing was written; check 'cghost plugin list' and the server's log, then retry (a 'failed' plugin needs 'cghost plugin reset NAME' first).";
     case "HOST_CLOSED":
       return "the server is stopping; nothing was written. Retry once it runs again.";
+    case "STORE_UNAVAILABLE":
+      return "nothing was written: the server's database refused the call (the message says why: a full disk, an I/O error, a lock). Fix that, then retry; the server's log has the details.";
+    case "OUTCOME_PENDING":
+      return `do not retry: the driver did it, and the server records its outcome as soon as its database takes writes again (it keeps trying, and a restart settles it too). Free the disk or fix what the message names; '${show}' shows the statuses once they land.`;
     case "SERVER_UNAVAILABLE": {
       const starting = dataDir === undefined ? undefined : startingServer(dataDirLayout(dataDir).startingFilePath);
       if (starting !== undefined) {

@@ -11,10 +11,12 @@ export const ERROR_CODE_KEY = "cghost-error-code";
 export const FAILURE_KEY = "cghost-failure";
 
 /**
- * The gRPC code of each host code. OPERATION_FAILED becomes UNKNOWN: the driver failed in a way
- * the host cannot put on the caller's request (not a bad argument, not a precondition), and gRPC
- * clients never retry UNKNOWN on their own, which matters because statuses were already written.
- * Every handler maps what it throws, so nothing else reaches a client as UNKNOWN.
+ * The gRPC code of each host code. OPERATION_FAILED and OUTCOME_PENDING become UNKNOWN: the
+ * driver acted, in a way the host cannot put on the caller's request (not a bad argument, not a
+ * precondition), and gRPC clients never retry UNKNOWN on their own, which matters because the
+ * operation is done or its statuses already written. Every handler maps what it throws, so nothing
+ * else reaches a client as UNKNOWN. STORE_UNAVAILABLE wrote nothing: UNAVAILABLE, like a plugin
+ * that is not ready.
  */
 const GRPC_CODE_BY_HOST_CODE: Readonly<Record<HostErrorCode, GrpcStatus>> = {
   INVALID_ARGUMENT: GrpcStatus.INVALID_ARGUMENT,
@@ -24,7 +26,9 @@ const GRPC_CODE_BY_HOST_CODE: Readonly<Record<HostErrorCode, GrpcStatus>> = {
   UNSUPPORTED_OPERATION: GrpcStatus.UNIMPLEMENTED,
   PLUGIN_UNAVAILABLE: GrpcStatus.UNAVAILABLE,
   HOST_CLOSED: GrpcStatus.UNAVAILABLE,
+  STORE_UNAVAILABLE: GrpcStatus.UNAVAILABLE,
   OPERATION_FAILED: GrpcStatus.UNKNOWN,
+  OUTCOME_PENDING: GrpcStatus.UNKNOWN,
   INTERNAL: GrpcStatus.INTERNAL,
 };
 

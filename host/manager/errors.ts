@@ -1,4 +1,5 @@
 // The host's one error class and its stable codes: every rejection a caller sees is a HostError.
+import { isStoreRefusal } from "../store/store.js";
 
 /** Stable error codes, each with what it means and what to do. */
 export const HOST_ERROR_CODES = {
@@ -18,6 +19,13 @@ export const HOST_ERROR_CODES = {
   OPERATION_FAILED: "the driver failed the operation; the statuses written are listed",
   /** The host is closed. */
   HOST_CLOSED: "the host is closed",
+  /** The host's database refused the call (disk full, I/O error, locked): nothing was written; fix it, then retry. */
+  STORE_UNAVAILABLE: "the host's database refused the call; nothing was written, retry once it is fixed",
+  /**
+   * The driver answered, but the database refused to record the outcome: the rows stay in their
+   * transitional statuses until the host records it, which it keeps trying (and its next start does).
+   */
+  OUTCOME_PENDING: "the driver answered but its outcome is not recorded yet; the host keeps trying",
   /** Something the host did not expect: a bug; report it with the host's log. */
   INTERNAL: "an unexpected error inside the host; report it with the host's log",
 } as const;
@@ -57,10 +65,16 @@ export class HostError extends Error {
     this.failure = options?.failure;
   }
 
-  /** Normalises anything thrown into a HostError: a store conflict becomes CONFLICT, the rest INTERNAL. */
+  /**
+   * Normalises anything thrown into a HostError: a store conflict becomes CONFLICT, the database
+   * refusing (isStoreRefusal) STORE_UNAVAILABLE, the rest INTERNAL.
+   */
   static from(error: unknown): HostError {
     if (error instanceof HostError) return error;
     if (isStatusConflict(error)) return new HostError("CONFLICT", stripCode(error.message), { cause: error });
+    if (isStoreRefusal(error)) {
+      return new HostError("STORE_UNAVAILABLE", `the host's database refused it: ${error.message} (${error.code}); nothing was written`, { cause: error });
+    }
     const message = error instanceof Error ? error.message : String(error);
     return new HostError("INTERNAL", message, { cause: error });
   }

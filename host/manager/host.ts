@@ -13,8 +13,8 @@ import type {
   VolumeRow,
 } from "../model.js";
 import type { PluginClient } from "../plugin/plugin-client.js";
-import type { DriverOutcome } from "../rules/outcome.js";
-import type { ListFilter, Parents, Store } from "../store/store.js";
+import type { DriverOutcome, RuleResult } from "../rules/outcome.js";
+import { isStoreRefusal, type ListFilter, type Parents, type Store } from "../store/store.js";
 import { rowAfterWrite, rowsAfterWrites } from "../store/written-rows.js";
 import {
   checkCgSnapshotSource,
@@ -78,11 +78,28 @@ export interface HostOptions {
   /** How long recover() waits for the plugin to say it is ready before failing what it cannot re-issue; default 30000. */
   recoveryReadyTimeoutMs?: number;
   /**
+   * How long an operation's caller waits while the database refuses to record the driver's
+   * answer (a full disk, an I/O error, a lock held past the busy timeout), the host retrying
+   * meanwhile; then the caller gets OUTCOME_PENDING and the host goes on retrying in the
+   * background until the database takes it or the host closes. Default 10000.
+   */
+  outcomeWaitMs?: number;
+  /**
    * How long closed journal entries are kept, for operators reading what an operation did; older
    * ones are deleted after recover() and then hourly. Default 7 days; Infinity keeps them all.
    * Open entries are never deleted: they are what recovery needs.
    */
   journalRetentionMs?: number;
+}
+
+/** The default of HostOptions.outcomeWaitMs. */
+export const DEFAULT_OUTCOME_WAIT_MS = 10_000;
+/** Retries of an outcome the database refused wait 50 ms, doubling up to this. */
+const OUTCOME_RETRY_MAX_MS = 2000;
+
+/** The wait before retry number `attempt` (from 1) of a refused outcome. */
+function outcomeRetryDelay(attempt: number): number {
+  return Math.min(OUTCOME_RETRY_MAX_MS, 50 * 2 ** Math.min(attempt - 1, 16));
 }
 
 /** The default of HostOptions.journalRetentionMs. */
@@ -228,6 +245,9 @@ export class Host extends EventEmitter<HostEvents> {
   private readonly recoveryReadyTimeoutMs: number;
   private readonly journalRetentionMs: number;
   private pruneTimer: NodeJS.Timeout | undefined;
+  /** The next retry of each outcome the database refused, by timer (settleLater). */
+  private readonly pendingOutcomes = new Set<NodeJS.Timeout>();
+  private readonly outcomeWaitMs: number;
   private closed = false;
   /**
    * Set when close() stopped waiting for operations in flight: their outcomes are no longer
@@ -251,6 +271,9 @@ export class Host extends EventEmitter<HostEvents> {
     const retention = options.journalRetentionMs ?? DEFAULT_JOURNAL_RETENTION_MS;
     if (!(retention >= 0)) throw new HostError("INVALID_ARGUMENT", `journalRetentionMs ${String(retention)} must be 0 or more (Infinity keeps every entry)`);
     this.journalRetentionMs = retention;
+    const outcomeWait = options.outcomeWaitMs ?? DEFAULT_OUTCOME_WAIT_MS;
+    if (!(outcomeWait >= 0 && outcomeWait < Infinity)) throw new HostError("INVALID_ARGUMENT", `outcomeWaitMs ${String(outcomeWait)} must be a number of milliseconds, 0 or more`);
+    this.outcomeWaitMs = outcomeWait;
   }
 
   /**
@@ -746,6 +769,14 @@ export class Host extends EventEmitter<HostEvents> {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.pruneTimer);
+    if (this.pendingOutcomes.size > 0) {
+      this.log.warn(
+        { pending: this.pendingOutcomes.size },
+        "stopping with outcomes the database refused: their rows stay transitional, their journal entries open; the next start settles them (RULES.md section 9)",
+      );
+      for (const timer of this.pendingOutcomes) clearTimeout(timer);
+      this.pendingOutcomes.clear();
+    }
     const settled = Promise.allSettled([...this.inFlight]);
     if (this.inFlight.size > 0 && !(await settledWithin(settled, options.abandonAfterMs ?? Infinity))) {
       this.abandoning = true;
@@ -832,33 +863,111 @@ export class Host extends EventEmitter<HostEvents> {
     const outcome = await this.callPlugin(plan.kind, prepared.request, who.requestId);
     if (this.abandoning) throw abandonedError(plan.kind, operationId);
     const result = prepared.decide(outcome, { operationId, now: this.clock().toISOString() });
+    // Likewise the result a successful call returns is read in the transaction that wrote it;
+    // a failure to read it must not undo the outcome, so it is caught there and thrown after.
+    const apply = (): { value: T } | { error: unknown } | undefined => {
+      const at = this.store.applyWrites(result.writes, plan.parents);
+      this.store.closeJournal(operationId, result.ruleId);
+      if (!result.ok) return undefined;
+      try {
+        return { value: plan.finish({ writes: result.writes, at }) };
+      } catch (error) {
+        return { error };
+      }
+    };
+    const report = (): void => this.reportOutcome(plan.kind, plan.groupId, operationId, who.requestId, result, started, log);
     let view: { value: T } | { error: unknown } | undefined;
     try {
-      // Likewise the result a successful call returns is read in the transaction that wrote it;
-      // a failure to read it must not undo the outcome, so it is caught here and thrown after.
-      view = await this.commit(() => {
-        const at = this.store.applyWrites(result.writes, plan.parents);
-        this.store.closeJournal(operationId, result.ruleId);
-        if (!result.ok) return undefined;
-        try {
-          return { value: plan.finish({ writes: result.writes, at }) };
-        } catch (error) {
-          return { error };
-        }
-      });
+      view = await this.commitOutcome(apply, log);
     } catch (error) {
+      if (isStoreRefusal(error)) {
+        // The driver did it; only the record is missing. Keep trying in the background, so the
+        // rows do not wait for a restart to leave their transitional statuses.
+        if (!this.closed) this.settleLater(apply, report, log);
+        const retried = this.closed ? "which the host's next start does" : "which it keeps trying, at least every 2 s (and its next start does)";
+        throw new HostError(
+          "OUTCOME_PENDING",
+          `${plan.kind} ${operationId}: the driver answered (${result.ruleId}), but the host's database refused to record it: ${error.message} (${error.code}). ` +
+            `Its rows keep their transitional statuses until the host records it, ${retried}`,
+          { cause: error },
+        );
+      }
       // Another host moved a row under us: the journal stays open so recovery settles it.
       log().error({ err: error }, "could not apply the outcome");
       throw HostError.from(error);
     }
+    report();
+    if (!result.ok) {
+      throw new HostError("OPERATION_FAILED", `${plan.kind} ${operationId} failed (${result.ruleId}): ${result.failure?.message ?? "driver failure"}`, {
+        failure: failureOf(plan.kind, operationId, result),
+      });
+    }
+    if (view === undefined || "error" in view) throw HostError.from(view?.error ?? new Error("the result of a successful operation was not read"));
+    return view.value;
+  }
+
+  /**
+   * Commits an operation's outcome. When the database refuses it (isStoreRefusal: a full disk, an
+   * I/O error, a lock held past the busy timeout), tries again, backing off, for up to
+   * outcomeWaitMs while the caller waits; then throws the refusal.
+   */
+  private async commitOutcome<R>(apply: () => R, log: () => Logger): Promise<R> {
+    const giveUpAt = performance.now() + this.outcomeWaitMs;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.commit(apply);
+      } catch (error) {
+        const wait = outcomeRetryDelay(attempt);
+        if (!isStoreRefusal(error) || this.closed || performance.now() + wait > giveUpAt) throw error;
+        log().warn({ err: error, attempt, retryInMs: wait }, "the database refused the outcome; trying again");
+        await new Promise((resolve) => setTimeout(resolve, wait));
+      }
+    }
+  }
+
+  /**
+   * Tries an outcome the database refused again, backing off from 50 ms to one attempt every 2 s,
+   * until it commits (then `report` runs: the log line and the operation event) or the host
+   * closes (the journal entry stays open: the next start settles it, RULES.md section 9).
+   */
+  private settleLater(apply: () => unknown, report: () => unknown, log: () => Logger, attempt = 1): void {
+    const timer = setTimeout(() => {
+      this.pendingOutcomes.delete(timer);
+      if (this.closed) return;
+      try {
+        this.store.transaction(apply);
+      } catch (error) {
+        if (isStoreRefusal(error)) {
+          this.settleLater(apply, report, log, attempt + 1);
+          return;
+        }
+        log().error({ err: error }, "could not apply the outcome; the next start settles it");
+        return;
+      }
+      log().info({ attempts: attempt }, "recorded the outcome the database had refused");
+      report();
+    }, outcomeRetryDelay(attempt));
+    this.pendingOutcomes.add(timer);
+  }
+
+  /** Logs an operation's outcome and emits its event, once it is committed. */
+  private reportOutcome(
+    kind: OperationKind,
+    groupId: string,
+    operationId: string,
+    requestId: string,
+    result: RuleResult,
+    started: number,
+    log: () => Logger,
+  ): void {
     const ms = Math.round(performance.now() - started);
     for (const warning of result.warnings) log().warn({ ruleId: result.ruleId }, warning);
     // The event's payload is built only for listeners (the metrics of `cghost serve`, embedders).
     if (this.listenerCount("operation") > 0) this.emit("operation", {
-      kind: plan.kind,
+      kind,
       operationId,
-      requestId: who.requestId,
-      groupId: plan.groupId,
+      requestId,
+      groupId,
       ok: result.ok,
       ruleId: result.ruleId,
       ...(result.ok ? {} : { cause: result.failure?.code ?? "DRIVER_FAILED" }),
@@ -866,23 +975,8 @@ export class Host extends EventEmitter<HostEvents> {
       written: result.writes.map(writtenStatus),
       warnings: result.warnings,
     });
-    if (!result.ok) {
-      const failure: OperationFailure = {
-        operation: plan.kind,
-        operationId,
-        ruleId: result.ruleId,
-        cause: result.failure?.code ?? "DRIVER_FAILED",
-        ...(result.failure?.grpcCode === undefined ? {} : { grpcCode: result.failure.grpcCode }),
-        written: result.writes.map(writtenStatus),
-      };
-      log().warn({ ruleId: result.ruleId, cause: failure.cause, ms }, "operation failed");
-      throw new HostError("OPERATION_FAILED", `${plan.kind} ${operationId} failed (${result.ruleId}): ${result.failure?.message ?? "driver failure"}`, {
-        failure,
-      });
-    }
-    if (this.log.isLevelEnabled("info")) log().info({ ruleId: result.ruleId, ms }, "operation succeeded");
-    if (view === undefined || "error" in view) throw HostError.from(view?.error ?? new Error("the result of a successful operation was not read"));
-    return view.value;
+    if (!result.ok) log().warn({ ruleId: result.ruleId, cause: result.failure?.code ?? "DRIVER_FAILED", ms }, "operation failed");
+    else if (this.log.isLevelEnabled("info")) log().info({ ruleId: result.ruleId, ms }, "operation succeeded");
   }
 
   private async callPlugin<K extends OperationKind>(
@@ -941,6 +1035,18 @@ export class Host extends EventEmitter<HostEvents> {
     if (!row) throw new HostError("INTERNAL", `volume ${id} vanished from the store`);
     return row;
   }
+}
+
+/** What a failed operation's caller learns: the rule, the cause, and every status written. */
+function failureOf(kind: OperationKind, operationId: string, result: RuleResult): OperationFailure {
+  return {
+    operation: kind,
+    operationId,
+    ruleId: result.ruleId,
+    cause: result.failure?.code ?? "DRIVER_FAILED",
+    ...(result.failure?.grpcCode === undefined ? {} : { grpcCode: result.failure.grpcCode }),
+    written: result.writes.map(writtenStatus),
+  };
 }
 
 function writtenStatus(write: RowWrite): { kind: string; id: string; status: string } {

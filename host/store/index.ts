@@ -2,6 +2,7 @@
 export { openSqliteStore, type OpenSqliteStoreOptions } from "./sqlite-store.js";
 export { rowAfterWrite, rowsAfterWrites } from "./written-rows.js";
 export {
+  isStoreRefusal,
   StatusConflictError,
   type Durability,
   type ListFilter,

@@ -72,6 +72,9 @@ export interface Parents {
  * - Reads of a missing id return undefined; soft-deleted rows are returned by `get*` (with
  *   `deletedAt` set) but left out of listings unless asked for.
  * - Timestamps are ISO-8601 strings set by the store; `updatedAt` changes on every write.
+ * - When the database itself refuses (disk full, an I/O error, a lock held past the busy
+ *   timeout), the error thrown carries SQLite's extended result code as `code` (`SQLITE_FULL`,
+ *   `SQLITE_IOERR_WRITE`, `SQLITE_BUSY`, ...): see isStoreRefusal. The transaction kept nothing.
  */
 export interface Store {
   transaction<T>(fn: () => T): T;
@@ -142,4 +145,17 @@ export class StatusConflictError extends Error {
     );
     this.name = "StatusConflictError";
   }
+}
+
+/** SQLite result codes that say the database could not do it now, whatever the data: worth trying again later. */
+const REFUSAL_CODES = ["SQLITE_FULL", "SQLITE_IOERR", "SQLITE_BUSY", "SQLITE_LOCKED", "SQLITE_READONLY", "SQLITE_CANTOPEN", "SQLITE_PROTOCOL", "SQLITE_NOMEM"];
+
+/**
+ * True for an error by which the database refused a transaction for a reason outside the data
+ * (disk full, I/O error, a lock held too long, a file made read-only): the same transaction may
+ * succeed once that is fixed. A constraint or a status conflict is not one.
+ */
+export function isStoreRefusal(error: unknown): error is Error & { code: string } {
+  const code = error instanceof Error ? (error as { code?: unknown }).code : undefined;
+  return typeof code === "string" && REFUSAL_CODES.some((prefix) => code === prefix || code.startsWith(`${prefix}_`));
 }

@@ -50,7 +50,9 @@ export interface Harness {
 }
 
 /** Starts the scripted driver, opens a store in a temporary directory and builds a host around them. */
-export async function startHarness(options: { script?: Script; deadlinesMs?: Record<string, number>; logger?: Logger } = {}): Promise<Harness> {
+export async function startHarness(
+  options: { script?: Script; deadlinesMs?: Record<string, number>; logger?: Logger; outcomeWaitMs?: number } = {},
+): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), "cghost-test-"));
   const scriptPath = join(dir, "script.json");
   const callsPath = join(dir, "calls.jsonl");
@@ -65,7 +67,13 @@ export async function startHarness(options: { script?: Script; deadlinesMs?: Rec
       args: [SCRIPTED_DRIVER],
       env: { CGHOST_SCRIPT: scriptPath, CGHOST_CALLS: callsPath },
     });
-    host = createHost({ store, plugin, ...(options.deadlinesMs ? { deadlinesMs: options.deadlinesMs } : {}), ...(options.logger ? { logger: options.logger } : {}) });
+    host = createHost({
+      store,
+      plugin,
+      ...(options.deadlinesMs ? { deadlinesMs: options.deadlinesMs } : {}),
+      ...(options.logger ? { logger: options.logger } : {}),
+      ...(options.outcomeWaitMs === undefined ? {} : { outcomeWaitMs: options.outcomeWaitMs }),
+    });
   } catch (error) {
     store.close();
     rmSync(dir, { recursive: true, force: true });
