@@ -5,18 +5,30 @@
 //   OUTCOME_PENDING, the rows keep their transitional statuses (which refuse other operations),
 //   and the host records the outcome in the background once the database takes writes again,
 //   without calling the driver again. Closing leaves it to the next start (RULES.md section 9).
-// The refusals are real better-sqlite3 SqliteErrors thrown in place of one store call; the
-// first test shows SQLite itself throwing the codes the host classifies.
+// Over the front API the caller sees OUTCOME_PENDING as gRPC UNKNOWN, and /metrics shows the
+// outcome pending (cghost_outcomes_pending), then counts the operation once. The refusals are
+// real better-sqlite3 SqliteErrors thrown in place of one store call; the first test shows SQLite
+// itself throwing the codes the host classifies.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { pino } from "pino";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { credentials, status as grpcStatus, type ServiceError } from "@grpc/grpc-js";
+import { HostServiceClient } from "../host/front/front-contract.js";
+import { startFrontServer } from "../host/front/front-server.js";
+import { PluginMonitor } from "../host/front/plugin-status.js";
 import { HostError, isStoreRefusal, type OperationEvent } from "../host/index.js";
 import { groupWithVolumes, startHarness, type Harness } from "./support/host-harness.js";
 
 const refusal = (code: string, message: string): Error => new Database.SqliteError(message, code);
+
+/** One series' value in Prometheus's text format; 0 when absent. */
+function series(text: string, name: string): number {
+  const line = text.split("\n").find((l) => l.startsWith(`${name} `));
+  return line === undefined ? 0 : Number(line.slice(name.length + 1));
+}
 
 let h: Harness;
 beforeAll(async () => {
@@ -156,6 +168,45 @@ describe("the host's database refusing a transaction", () => {
     expect(journal(operationId)).toEqual({ state: "closed", result: "R3.5" });
     // Recording it called nothing: the driver had answered.
     expect(h.calls().slice(calls).map((c) => c.kind)).toEqual(["delete_group"]);
+  });
+});
+
+describe("through the front API", () => {
+  it("OUTCOME_PENDING reaches a client as UNKNOWN with its code; /metrics shows it pending, then counts the operation once", async () => {
+    const { groupId } = await groupWithVolumes(h, 1);
+    const monitor = new PluginMonitor(h.plugin, { probeIntervalMs: 0, probeDeadlineMs: 5000 });
+    const server = await startFrontServer({ host: h.host, plugin: monitor, address: `unix:${join(h.dir, "front.sock")}`, metrics: undefined, logger: pino({ level: "silent" }) });
+    const client = new HostServiceClient(server.address, credentials.createInsecure());
+    try {
+      let refusing = true;
+      const original = h.store.applyWrites.bind(h.store);
+      vi.spyOn(h.store, "applyWrites").mockImplementation((writes, parents) => {
+        if (refusing) throw refusal("SQLITE_FULL", "database or disk is full");
+        return original(writes, parents);
+      });
+      const deletes = async (): Promise<number> => series(await server.metrics.text(), 'cghost_operations_total{operation="delete_group",outcome="succeeded"}');
+      const before = await deletes();
+      const error = await new Promise<ServiceError>((resolve, reject) =>
+        client.deleteConsistencyGroup({ caller: undefined, groupId, deleteVolumes: true }, (e) => (e ? resolve(e) : reject(new Error("the delete succeeded")))),
+      );
+      expect(error.code).toBe(grpcStatus.UNKNOWN);
+      expect(error.metadata.get("cghost-error-code")).toEqual(["OUTCOME_PENDING"]);
+      const pending = await server.metrics.text();
+      expect(series(pending, "cghost_outcomes_pending")).toBe(1);
+      // Not a refusal: the driver did it.
+      expect(pending).not.toContain('outcome="outcome_pending"');
+
+      const recorded = new Promise<OperationEvent>((resolve) => h.host.once("operation", resolve));
+      refusing = false;
+      await recorded;
+      const after = await server.metrics.text();
+      expect(series(after, "cghost_outcomes_pending")).toBe(0);
+      expect(await deletes()).toBe(before + 1);
+      expect(h.status("groups", groupId)).toBe("deleted");
+    } finally {
+      client.close();
+      await server.stop({ graceMs: 1000 });
+    }
   });
 });
 

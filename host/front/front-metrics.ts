@@ -62,6 +62,14 @@ export class FrontMetrics {
       labelNames: ["plugin", "state"],
       registers,
     });
+    new Gauge({
+      name: "cghost_outcomes_pending",
+      help: "Operations the driver answered whose outcome the host's database refused (a full disk, an I/O error, a lock), which the host keeps retrying; above 0, the database needs attention.",
+      registers,
+      collect() {
+        this.set(host.outcomesPending);
+      },
+    });
     collectDefaultMetrics({ register: this.registry });
 
     const onOperation = (event: OperationEvent): void => this.recordOperation(event);

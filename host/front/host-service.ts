@@ -164,8 +164,12 @@ function unaryWith(deps: HostServiceDeps) {
           (error: unknown) => {
             const hostError = HostError.from(error);
             const ms = Math.round(performance.now() - started);
-            if (operation !== undefined && hostError.code !== "OPERATION_FAILED") deps.metrics.recordRefusal(operation, hostError.code);
+            // A failed operation, or one whose outcome waits for the database, reached the driver:
+            // the host's operation event counts it, once its outcome is committed.
+            const reachedDriver = hostError.code === "OPERATION_FAILED" || hostError.code === "OUTCOME_PENDING";
+            if (operation !== undefined && !reachedDriver) deps.metrics.recordRefusal(operation, hostError.code);
             if (hostError.code === "INTERNAL") log.error({ err: error, ms }, "front call failed inside the host");
+            else if (hostError.code === "OUTCOME_PENDING" || hostError.code === "STORE_UNAVAILABLE") log.warn({ err: error, ms }, "the host's database refused the call");
             else log.info({ code: hostError.code, ms }, "front call refused or failed");
             callback(toServiceStatus(hostError));
           },

@@ -246,7 +246,7 @@ export class Host extends EventEmitter<HostEvents> {
   private readonly journalRetentionMs: number;
   private pruneTimer: NodeJS.Timeout | undefined;
   /** The next retry of each outcome the database refused, by timer (settleLater). */
-  private readonly pendingOutcomes = new Set<NodeJS.Timeout>();
+  private readonly outcomeRetries = new Set<NodeJS.Timeout>();
   private readonly outcomeWaitMs: number;
   private closed = false;
   /**
@@ -274,6 +274,15 @@ export class Host extends EventEmitter<HostEvents> {
     const outcomeWait = options.outcomeWaitMs ?? DEFAULT_OUTCOME_WAIT_MS;
     if (!(outcomeWait >= 0 && outcomeWait < Infinity)) throw new HostError("INVALID_ARGUMENT", `outcomeWaitMs ${String(outcomeWait)} must be a number of milliseconds, 0 or more`);
     this.outcomeWaitMs = outcomeWait;
+  }
+
+  /**
+   * How many operations the driver answered whose outcome the database refused, and which the
+   * host is still retrying in the background (their callers got OUTCOME_PENDING). Above 0, the
+   * database needs attention: a full disk, an I/O error, a lock another process holds.
+   */
+  get outcomesPending(): number {
+    return this.outcomeRetries.size;
   }
 
   /**
@@ -769,13 +778,13 @@ export class Host extends EventEmitter<HostEvents> {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.pruneTimer);
-    if (this.pendingOutcomes.size > 0) {
+    if (this.outcomeRetries.size > 0) {
       this.log.warn(
-        { pending: this.pendingOutcomes.size },
+        { pending: this.outcomeRetries.size },
         "stopping with outcomes the database refused: their rows stay transitional, their journal entries open; the next start settles them (RULES.md section 9)",
       );
-      for (const timer of this.pendingOutcomes) clearTimeout(timer);
-      this.pendingOutcomes.clear();
+      for (const timer of this.outcomeRetries) clearTimeout(timer);
+      this.outcomeRetries.clear();
     }
     const settled = Promise.allSettled([...this.inFlight]);
     if (this.inFlight.size > 0 && !(await settledWithin(settled, options.abandonAfterMs ?? Infinity))) {
@@ -932,7 +941,7 @@ export class Host extends EventEmitter<HostEvents> {
    */
   private settleLater(apply: () => unknown, report: () => unknown, log: () => Logger, attempt = 1): void {
     const timer = setTimeout(() => {
-      this.pendingOutcomes.delete(timer);
+      this.outcomeRetries.delete(timer);
       if (this.closed) return;
       try {
         this.store.transaction(apply);
@@ -947,7 +956,7 @@ export class Host extends EventEmitter<HostEvents> {
       log().info({ attempts: attempt }, "recorded the outcome the database had refused");
       report();
     }, outcomeRetryDelay(attempt));
-    this.pendingOutcomes.add(timer);
+    this.outcomeRetries.add(timer);
   }
 
   /** Logs an operation's outcome and emits its event, once it is committed. */

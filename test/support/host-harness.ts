@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import type { Logger } from "pino";
-import { createHost, HostError, type Host } from "../../host/index.js";
+import { createHost, HostError, type Host, type PluginClient } from "../../host/index.js";
 import { launchPlugin } from "../../host/plugin/index.js";
 import { openSqliteStore, type Store } from "../../host/store/index.js";
 
@@ -27,6 +27,8 @@ export interface Harness {
   host: Host;
   /** The host's own store (for spying on how it commits; assertions read the database through `row`/`status`). */
   store: Store;
+  /** The host's plugin connection (a single one: no supervisor). */
+  plugin: PluginClient;
   dir: string;
   dbPath: string;
   /** Replaces the driver's script; it is re-read on every call. */
@@ -61,8 +63,9 @@ export async function startHarness(
   appendFileSync(callsPath, "");
   const store = openSqliteStore({ path: dbPath });
   let host: Host;
+  let plugin: PluginClient;
   try {
-    const plugin = await launchPlugin({
+    plugin = await launchPlugin({
       command: process.execPath,
       args: [SCRIPTED_DRIVER],
       env: { CGHOST_SCRIPT: scriptPath, CGHOST_CALLS: callsPath },
@@ -83,6 +86,7 @@ export async function startHarness(
   return {
     host,
     store,
+    plugin,
     dir,
     dbPath,
     script: (script) => writeFileSync(scriptPath, JSON.stringify(script)),
