@@ -10,6 +10,8 @@ export {
   type HostEvents,
   type HostOptions,
   type OperationEvent,
+  type OperationRecord,
+  type OperationState,
   type PluginCallEvent,
 } from "./manager/host.js";
 export {

@@ -1,8 +1,8 @@
 // Paging of the front API's lists (host/front/page.ts): every wanted row exactly once across the
 // pages, even when rows are deleted or added between pages; pages kept under a byte budget; and
-// tokens this server did not write refused.
+// tokens this server did not write refused; the same for a listing read a page at a time (pageByKey).
 import { describe, expect, it } from "vitest";
-import { MAX_PAGE_SIZE, PAGE_BUDGET_BYTES, pageOf } from "../host/front/page.js";
+import { MAX_PAGE_SIZE, PAGE_BUDGET_BYTES, pageByKey, pageOf } from "../host/front/page.js";
 import { HostError } from "../host/manager/errors.js";
 
 interface Row {
@@ -77,5 +77,45 @@ describe("pageOf", () => {
     for (const pageSize of [-1, MAX_PAGE_SIZE + 1, 1.5]) {
       expect(() => pageOf(rows(1), { pageSize, pageToken: "" }, live)).toThrow(`page_size ${pageSize} must be from 0`);
     }
+  });
+});
+
+describe("pageByKey (a listing read a page at a time: the journal)", () => {
+  // Newest first, like the journal: the rows after `after` are those below it.
+  const journal: Array<{ id: string; bytes: number }> = Array.from({ length: 7 }, (_, i) => ({ id: `op${9 - i}`, bytes: 100 }));
+  const reads: Array<{ after: string | undefined; limit: number }> = [];
+  const read = (after: string | undefined, limit: number): Entry[] => {
+    reads.push({ after, limit });
+    return journal.filter((r) => after === undefined || r.id < after).slice(0, limit);
+  };
+  type Entry = { id: string; bytes: number };
+  const shape = { idOf: (r: Entry) => r.id, toMessage: (r: Entry): Entry => r, encodedSize: (r: Entry) => r.bytes };
+
+  it("gives each row once across the pages, reading one row more than a page to know whether more follow", () => {
+    const seen: string[][] = [];
+    let pageToken = "";
+    reads.length = 0;
+    do {
+      const page = pageByKey({ pageSize: 3, pageToken }, read, shape);
+      seen.push(page.items.map((r) => r.id));
+      pageToken = page.nextPageToken;
+    } while (pageToken !== "" && seen.length < 10);
+    expect(seen).toEqual([["op9", "op8", "op7"], ["op6", "op5", "op4"], ["op3"]]);
+    expect(reads).toEqual([
+      { after: undefined, limit: 4 },
+      { after: "op7", limit: 4 },
+      { after: "op4", limit: 4 },
+    ]);
+    // A listing that ends exactly at a page's end gives an empty token, not an empty page after it.
+    expect(pageByKey({ pageSize: 7, pageToken: "" }, read, shape).nextPageToken).toBe("");
+  });
+
+  it("keeps a page under the byte budget, and refuses what pageOf refuses", () => {
+    const big = (after: string | undefined, limit: number) => read(after, limit).map((r) => ({ ...r, bytes: PAGE_BUDGET_BYTES / 2 }));
+    const first = pageByKey({ pageSize: 5, pageToken: "" }, big, shape);
+    expect(first.items.map((r) => r.id)).toEqual(["op9", "op8"]);
+    expect(pageByKey({ pageSize: 5, pageToken: first.nextPageToken }, big, shape).items.map((r) => r.id)).toEqual(["op7", "op6"]);
+    expect(() => pageByKey({ pageSize: MAX_PAGE_SIZE + 1, pageToken: "" }, read, shape)).toThrow(`page_size ${MAX_PAGE_SIZE + 1} must be from 0`);
+    expect(() => pageByKey({ pageSize: 2, pageToken: "garbage" }, read, shape)).toThrow('page_token "garbage" is not one this server gave');
   });
 });

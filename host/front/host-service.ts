@@ -7,14 +7,15 @@ import { HostError } from "../manager/errors.js";
 import type { Caller, GroupSourceInput, Host } from "../manager/host.js";
 import type { OperationKind } from "../model.js";
 import { toServiceStatus } from "./error-status.js";
-import { CgSnapshot, ConsistencyGroup, Volume, type CallerContext, type HostServiceServer } from "./front-contract.js";
+import { CgSnapshot, ConsistencyGroup, Operation, Volume, type CallerContext, type HostServiceServer } from "./front-contract.js";
 import type { FrontMetrics } from "./front-metrics.js";
 import type { OperationFeed } from "./operation-feed.js";
-import { pageOf } from "./page.js";
+import { pageByKey, pageOf } from "./page.js";
 import type { PluginMonitor } from "./plugin-status.js";
 import {
   cgsnapshotToMessage,
   groupToMessage,
+  operationToMessage,
   pluginToMessage,
   snapshotToMessage,
   volumeToMessage,
@@ -135,6 +136,21 @@ export function createHostService(deps: HostServiceDeps): HostServiceServer {
     resetPlugin: unary("ResetPlugin", undefined, (req) => ({ plugin: pluginToMessage(pluginNamed(deps, req.name).reset()) })),
 
     watchOperations: (stream) => deps.feed.watch(stream),
+    listOperations: unary("ListOperations", undefined, (req) => {
+      const page = pageByKey(
+        req,
+        (before, limit) => host.listOperations({ limit, ...(before === undefined ? {} : { before }), ...(req.groupId === "" ? {} : { groupId: req.groupId }), openOnly: req.openOnly }),
+        { idOf: (op) => op.operationId, toMessage: operationToMessage, encodedSize: (m) => Operation.encode(m).finish().length },
+      );
+      return { operations: page.items, nextPageToken: page.nextPageToken };
+    }),
+    getOperation: unary("GetOperation", undefined, (req) => {
+      const { operation, rows } = host.showOperation(req.operationId);
+      return {
+        operation: operationToMessage(operation),
+        rows: { groupIds: rows.groups, volumeIds: rows.volumes, cgsnapshotIds: rows.cgsnapshots, snapshotIds: rows.snapshots },
+      };
+    }),
   };
 }
 

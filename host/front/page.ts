@@ -65,6 +65,39 @@ export function pageOf<R extends { id: string }, M>(
   return { items, nextPageToken: more ? Buffer.from(`${TOKEN_PREFIX}${last!.id}`).toString("base64url") : "" };
 }
 
+/**
+ * One page of a listing read a page at a time, for one too long to read whole (the journal):
+ * `read(after, limit)` gives at most `limit` rows following the row `after` (from the start when
+ * undefined), in the listing's order. Same sizes, byte budget and tokens as pageOf.
+ */
+export function pageByKey<R, M>(
+  request: { pageSize: number; pageToken: string },
+  read: (after: string | undefined, limit: number) => readonly R[],
+  shape: { idOf(row: R): string; toMessage(row: R): M; encodedSize(message: M): number },
+): { items: M[]; nextPageToken: string } {
+  const size = request.pageSize === 0 ? DEFAULT_PAGE_SIZE : request.pageSize;
+  if (!Number.isInteger(size) || size < 1 || size > MAX_PAGE_SIZE) {
+    throw new HostError("INVALID_ARGUMENT", `page_size ${request.pageSize} must be from 0 (meaning ${DEFAULT_PAGE_SIZE}) to ${MAX_PAGE_SIZE}`);
+  }
+  const after = request.pageToken === "" ? undefined : lastIdOf(request.pageToken);
+  // One row more than the page: whether there is a next page without another read.
+  const rows = read(after, size + 1);
+  const items: M[] = [];
+  let bytes = 0;
+  let taken = 0;
+  for (const row of rows) {
+    if (items.length === size) break;
+    const message = shape.toMessage(row);
+    const rowBytes = shape.encodedSize(message);
+    if (items.length > 0 && bytes + rowBytes > PAGE_BUDGET_BYTES) break;
+    items.push(message);
+    bytes += rowBytes;
+    taken += 1;
+  }
+  const more = taken < rows.length;
+  return { items, nextPageToken: more ? Buffer.from(`${TOKEN_PREFIX}${shape.idOf(rows[taken - 1]!)}`).toString("base64url") : "" };
+}
+
 function lastIdOf(token: string): string {
   const text = Buffer.from(token, "base64url").toString();
   // Round-tripped, so that only tokens this server could have written are taken.

@@ -1,9 +1,9 @@
 // The host's rows as front API messages: nulls become empty strings or absent messages, as each
 // field of proto/cghost/v1/resources.proto documents.
-import type { OperationEvent as HostOperationEvent } from "../manager/host.js";
+import type { OperationEvent as HostOperationEvent, OperationRecord } from "../manager/host.js";
 import type { CgSnapshotRow, GroupRow, LastError as LastErrorRow, SnapshotRow, VolumeRow } from "../model.js";
 import type { PluginStatus } from "./plugin-status.js";
-import { CgSnapshot, ConsistencyGroup, LastError, OperationEvent, Plugin, Snapshot, Volume } from "./front-contract.js";
+import { CgSnapshot, ConsistencyGroup, LastError, Operation, OperationEvent, Plugin, Snapshot, Volume } from "./front-contract.js";
 
 /** A volume row as a message. */
 export function volumeToMessage(row: VolumeRow): Volume {
@@ -77,6 +77,24 @@ export function pluginToMessage(plugin: PluginStatus): Plugin {
     address: plugin.address,
     operations: plugin.capabilities.operations,
     createFromSourceKinds: plugin.capabilities.createFromSourceKinds,
+  });
+}
+
+/** One operation of the journal as a message. */
+export function operationToMessage(op: OperationRecord): Operation {
+  return Operation.fromPartial({
+    operationId: op.operationId,
+    operation: op.kind,
+    groupId: op.groupId,
+    state: op.state,
+    result: op.result ?? "",
+    requestId: op.requestId,
+    startTime: new Date(op.createdAt),
+    endTime: op.closedAt === null ? undefined : new Date(op.closedAt),
+    groupCount: op.counts.groups,
+    volumeCount: op.counts.volumes,
+    cgsnapshotCount: op.counts.cgsnapshots,
+    snapshotCount: op.counts.snapshots,
   });
 }
 

@@ -7,6 +7,7 @@ import { RPC_BY_KIND, type RequestByKind, type ResponseByKind } from "../contrac
 import type {
   CgSnapshotRow,
   GroupRow,
+  JournalEntry,
   OperationKind,
   RowWrite,
   SnapshotRow,
@@ -14,7 +15,7 @@ import type {
 } from "../model.js";
 import type { PluginClient } from "../plugin/plugin-client.js";
 import type { DriverOutcome, RuleResult } from "../rules/outcome.js";
-import { isStoreRefusal, type ListFilter, type Parents, type Store } from "../store/store.js";
+import { isStoreRefusal, type JournalSummary, type ListFilter, type Parents, type Store } from "../store/store.js";
 import { rowAfterWrite, rowsAfterWrites } from "../store/written-rows.js";
 import {
   checkCgSnapshotSource,
@@ -155,6 +156,20 @@ export interface PluginCallEvent {
   ms: number;
 }
 
+/**
+ * Where an operation of the journal stands. `running`: this host is calling the driver or
+ * recording its answer. `recording`: the driver answered, the database refused the outcome, and
+ * the host keeps trying (its caller got OUTCOME_PENDING). `unfinished`: open, but no host here runs
+ * it: a host stopped or died first, and the next start settles it (RULES.md section 9).
+ * `done`: its outcome is recorded.
+ */
+export type OperationState = "running" | "recording" | "unfinished" | "done";
+
+/** One operation of the journal, as listOperations and showOperation give it. */
+export interface OperationRecord extends Omit<JournalSummary, "state"> {
+  state: OperationState;
+}
+
 /** The events a Host emits, for metrics and watchers. */
 export interface HostEvents {
   operation: [OperationEvent];
@@ -245,8 +260,10 @@ export class Host extends EventEmitter<HostEvents> {
   private readonly recoveryReadyTimeoutMs: number;
   private readonly journalRetentionMs: number;
   private pruneTimer: NodeJS.Timeout | undefined;
-  /** The next retry of each outcome the database refused, by timer (settleLater). */
-  private readonly outcomeRetries = new Set<NodeJS.Timeout>();
+  /** The next retry of each outcome the database refused, by operation id (settleLater). */
+  private readonly outcomeRetries = new Map<string, NodeJS.Timeout>();
+  /** The operations this host is running: from their first write to their outcome's commit. */
+  private readonly running = new Set<string>();
   private readonly outcomeWaitMs: number;
   private closed = false;
   /**
@@ -387,6 +404,58 @@ export class Host extends EventEmitter<HostEvents> {
   listGroups(filter?: ListFilter): GroupRow[] {
     this.checkOpen();
     return this.store.listGroups(filter);
+  }
+
+  /**
+   * The journal, newest first: at most `limit` operations (default 1000), those older than the
+   * operation `before` when given (the last of the previous page), only open ones with `openOnly`,
+   * only one group's with `groupId` (NOT_FOUND when it names no group).
+   */
+  listOperations(filter: { groupId?: string; openOnly?: boolean; before?: string; limit?: number } = {}): OperationRecord[] {
+    this.checkOpen();
+    const limit = filter.limit ?? 1000;
+    if (!Number.isSafeInteger(limit) || limit < 1) throw new HostError("INVALID_ARGUMENT", `limit ${String(limit)} must be a whole number from 1`);
+    const before = filter.before === undefined ? undefined : checkId("operation", filter.before);
+    const summaries = this.store.read(() => {
+      if (filter.groupId !== undefined) this.knownGroup(filter.groupId);
+      return this.store.listJournalSummaries({
+        limit,
+        ...(filter.openOnly ? { openOnly: true } : {}),
+        ...(filter.groupId === undefined ? {} : { groupId: filter.groupId }),
+        ...(before === undefined ? {} : { before }),
+      });
+    });
+    return summaries.map((summary) => ({ ...summary, state: this.operationState(summary.operationId, summary.state) }));
+  }
+
+  /** One operation of the journal with every row it names; NOT_FOUND when the journal has none by that id. */
+  showOperation(operationId: string): { operation: OperationRecord; rows: JournalEntry["rows"] } {
+    this.checkOpen();
+    const entry = this.store.getJournal(checkId("operation", operationId));
+    if (!entry) throw new HostError("NOT_FOUND", `operation ${operationId} does not exist (never run here, or older than the journal keeps)`);
+    const request = entry.request as { caller?: { requestId?: unknown } } | null;
+    const { rows } = entry;
+    return {
+      operation: {
+        operationId: entry.operationId,
+        kind: entry.kind,
+        groupId: entry.groupId,
+        state: this.operationState(entry.operationId, entry.state),
+        result: entry.result,
+        createdAt: entry.createdAt,
+        closedAt: entry.closedAt,
+        requestId: typeof request?.caller?.requestId === "string" ? request.caller.requestId : "",
+        counts: { groups: rows.groups.length, volumes: rows.volumes.length, cgsnapshots: rows.cgsnapshots.length, snapshots: rows.snapshots.length },
+      },
+      rows,
+    };
+  }
+
+  /** What an entry's state means on this host: see OperationState. */
+  private operationState(operationId: string, stored: JournalEntry["state"]): OperationState {
+    if (stored === "closed") return "done";
+    if (this.outcomeRetries.has(operationId)) return "recording";
+    return this.running.has(operationId) ? "running" : "unfinished";
   }
 
   /** One cgsnapshot with its snapshots; NOT_FOUND when the id names nothing. */
@@ -783,7 +852,7 @@ export class Host extends EventEmitter<HostEvents> {
         { pending: this.outcomeRetries.size },
         "stopping with outcomes the database refused: their rows stay transitional, their journal entries open; the next start settles them (RULES.md section 9)",
       );
-      for (const timer of this.outcomeRetries) clearTimeout(timer);
+      for (const timer of this.outcomeRetries.values()) clearTimeout(timer);
       this.outcomeRetries.clear();
     }
     const settled = Promise.allSettled([...this.inFlight]);
@@ -868,6 +937,22 @@ export class Host extends EventEmitter<HostEvents> {
     } catch (error) {
       throw HostError.from(error);
     }
+    this.running.add(operationId);
+    try {
+      return await this.callAndRecord(plan, prepared, operationId, who, log);
+    } finally {
+      this.running.delete(operationId);
+    }
+  }
+
+  /** The rest of an operation once its journal entry and transitional statuses are committed: the driver call and its outcome. */
+  private async callAndRecord<K extends OperationKind, T>(
+    plan: OperationPlan<K, T>,
+    prepared: PreparedCall<K>,
+    operationId: string,
+    who: Required<Caller>,
+    log: () => Logger,
+  ): Promise<T> {
     const started = performance.now();
     const outcome = await this.callPlugin(plan.kind, prepared.request, who.requestId);
     if (this.abandoning) throw abandonedError(plan.kind, operationId);
@@ -892,7 +977,7 @@ export class Host extends EventEmitter<HostEvents> {
       if (isStoreRefusal(error)) {
         // The driver did it; only the record is missing. Keep trying in the background, so the
         // rows do not wait for a restart to leave their transitional statuses.
-        if (!this.closed) this.settleLater(apply, report, log);
+        if (!this.closed) this.settleLater(operationId, apply, report, log);
         const retried = this.closed ? "which the host's next start does" : "which it keeps trying, at least every 2 s (and its next start does)";
         throw new HostError(
           "OUTCOME_PENDING",
@@ -939,15 +1024,15 @@ export class Host extends EventEmitter<HostEvents> {
    * until it commits (then `report` runs: the log line and the operation event) or the host
    * closes (the journal entry stays open: the next start settles it, RULES.md section 9).
    */
-  private settleLater(apply: () => unknown, report: () => unknown, log: () => Logger, attempt = 1): void {
+  private settleLater(operationId: string, apply: () => unknown, report: () => unknown, log: () => Logger, attempt = 1): void {
     const timer = setTimeout(() => {
-      this.outcomeRetries.delete(timer);
+      this.outcomeRetries.delete(operationId);
       if (this.closed) return;
       try {
         this.store.transaction(apply);
       } catch (error) {
         if (isStoreRefusal(error)) {
-          this.settleLater(apply, report, log, attempt + 1);
+          this.settleLater(operationId, apply, report, log, attempt + 1);
           return;
         }
         log().error({ err: error }, "could not apply the outcome; the next start settles it");
@@ -956,7 +1041,7 @@ export class Host extends EventEmitter<HostEvents> {
       log().info({ attempts: attempt }, "recorded the outcome the database had refused");
       report();
     }, outcomeRetryDelay(attempt));
-    this.outcomeRetries.add(timer);
+    this.outcomeRetries.set(operationId, timer);
   }
 
   /** Logs an operation's outcome and emits its event, once it is committed. */

@@ -5,6 +5,8 @@ export {
   isStoreRefusal,
   StatusConflictError,
   type Durability,
+  type JournalSummary,
+  type JournalSummaryFilter,
   type ListFilter,
   type NewCgSnapshot,
   type NewGroup,

@@ -24,6 +24,8 @@ import { migrate } from "./migrations.js";
 import {
   StatusConflictError,
   type Durability,
+  type JournalSummary,
+  type JournalSummaryFilter,
   type ListFilter,
   type NewCgSnapshot,
   type NewGroup,
@@ -198,6 +200,21 @@ interface RawJournal {
   closed_at: string | null;
 }
 
+interface RawJournalSummary {
+  operation_id: string;
+  kind: string;
+  group_id: string;
+  state: string;
+  result: string | null;
+  created_at: string;
+  closed_at: string | null;
+  request_id: unknown;
+  groups: number | null;
+  volumes: number | null;
+  cgsnapshots: number | null;
+  snapshots: number | null;
+}
+
 /** A row table's listing statements: live rows only, or soft-deleted ones too. */
 interface Listing<R> {
   live: Statement<unknown[], R>;
@@ -238,6 +255,7 @@ class SqliteStoreImpl implements SqliteStore {
     listOpen: Statement<[], RawJournal>;
     listOpenOfKind: Statement<[string], RawJournal>;
     prune: Statement<[string]>;
+    summaries: Statement<[{ before: string | null; open: number; group: string | null; limit: number }], RawJournalSummary>;
   };
   /** Compare-and-set UPDATEs by their SQL: a handful of shapes, each prepared once on first use. */
   private readonly casStatements = new Map<string, Statement>();
@@ -334,6 +352,17 @@ class SqliteStoreImpl implements SqliteStore {
       // open entry, keeps them cheap while hundreds of other operations are in flight.
       listOpenOfKind: db.prepare<[string], RawJournal>("SELECT * FROM journal WHERE state = 'open' AND kind = ? ORDER BY created_at, rowid"),
       prune: db.prepare<[string]>("DELETE FROM journal WHERE state = 'closed' AND created_at <= ?"),
+      // Newest first by operation id (UUIDv7: time-ordered), through its primary key index, so a
+      // page costs its rows however long the journal is. Ids and the request stay in the file.
+      summaries: db.prepare<[{ before: string | null; open: number; group: string | null; limit: number }], RawJournalSummary>(
+        `SELECT operation_id, kind, group_id, state, result, created_at, closed_at,
+           json_extract(request, '$.caller.requestId') AS request_id,
+           json_array_length(rows, '$.groups') AS groups, json_array_length(rows, '$.volumes') AS volumes,
+           json_array_length(rows, '$.cgsnapshots') AS cgsnapshots, json_array_length(rows, '$.snapshots') AS snapshots
+         FROM journal
+         WHERE (@before IS NULL OR operation_id < @before) AND (@open = 0 OR state = 'open') AND (@group IS NULL OR group_id = @group)
+         ORDER BY operation_id DESC LIMIT @limit`,
+      ),
     };
 
     this.anyTx = db.transaction((fn: () => unknown) => fn());
@@ -602,6 +631,22 @@ class SqliteStoreImpl implements SqliteStore {
   getJournal(operationId: string): JournalEntry | undefined {
     const raw = this.journal.get.get(operationId);
     return raw && toJournal(raw);
+  }
+
+  /** A page of journal summaries, newest first: see Store.listJournalSummaries. */
+  listJournalSummaries(filter: JournalSummaryFilter): JournalSummary[] {
+    const raws = this.journal.summaries.all({ before: filter.before ?? null, open: filter.openOnly ? 1 : 0, group: filter.groupId ?? null, limit: filter.limit });
+    return raws.map((raw) => ({
+      operationId: raw.operation_id,
+      kind: raw.kind as OperationKind,
+      groupId: raw.group_id,
+      state: raw.state as JournalState,
+      result: raw.result,
+      createdAt: raw.created_at,
+      closedAt: raw.closed_at,
+      requestId: typeof raw.request_id === "string" ? raw.request_id : "",
+      counts: { groups: raw.groups ?? 0, volumes: raw.volumes ?? 0, cgsnapshots: raw.cgsnapshots ?? 0, snapshots: raw.snapshots ?? 0 },
+    }));
   }
 
   /** Entries still open: operations a host died in the middle of, or in flight. Oldest first; only `kind` when given. */

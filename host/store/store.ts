@@ -4,6 +4,7 @@ import type {
   EntityKind,
   GroupRow,
   JournalEntry,
+  JournalState,
   LastError,
   OperationKind,
   RowWrite,
@@ -126,8 +127,40 @@ export interface Store {
   pruneJournal(startedBy: string): number;
   /** Entries still open: operations a host died in the middle of, or in flight. Oldest first; only `kind` when given. */
   listOpenJournal(filter?: { kind?: OperationKind }): JournalEntry[];
+  /**
+   * Journal entries without their row ids and request, newest first (by operation id), at most
+   * `limit`, those after `before` (an operation id) when given: a page, in time however long the
+   * journal is.
+   */
+  listJournalSummaries(filter: JournalSummaryFilter): JournalSummary[];
 
   close(): void;
+}
+
+/** What listJournalSummaries returns. */
+export interface JournalSummaryFilter {
+  /** Only entries still open. */
+  openOnly?: boolean;
+  /** Only the entries filed under this group. */
+  groupId?: string;
+  /** Only entries with an operation id below this one (the last of the previous page). */
+  before?: string;
+  limit: number;
+}
+
+/** A journal entry without its row ids and request: what a listing shows. */
+export interface JournalSummary {
+  operationId: string;
+  kind: OperationKind;
+  groupId: string;
+  state: JournalState;
+  result: string | null;
+  createdAt: string;
+  closedAt: string | null;
+  /** The request id of the call that started it ("" when the entry does not record one). */
+  requestId: string;
+  /** How many rows of each kind it names. */
+  counts: { groups: number; volumes: number; cgsnapshots: number; snapshots: number };
 }
 
 /** Thrown by compare-and-set writes when a row is not in an expected status. */

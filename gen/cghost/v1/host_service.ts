@@ -20,7 +20,17 @@ import {
   type ServiceError,
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
-import { CallerContext, CgSnapshot, ConsistencyGroup, OperationEvent, Plugin, Snapshot, Volume } from "./resources.js";
+import {
+  CallerContext,
+  CgSnapshot,
+  ConsistencyGroup,
+  Operation,
+  OperationEvent,
+  OperationRows,
+  Plugin,
+  Snapshot,
+  Volume,
+} from "./resources.js";
 
 export const protobufPackage = "cghost.v1";
 
@@ -411,6 +421,49 @@ export interface WatchOperationsRequest {
 export interface WatchOperationsResponse {
   /** The operation, after its outcome committed. */
   event: OperationEvent | undefined;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
+}
+
+/** ListOperationsRequest filters and pages the journal. */
+export interface ListOperationsRequest {
+  /**
+   * Only the operations filed under this group; empty for all. A group id that names nothing is
+   * NOT_FOUND.
+   */
+  groupId: string;
+  /** Only the operations not done yet (running, recording or unfinished). */
+  openOnly: boolean;
+  /** At most this many operations in the answer; 0 means 1000. At most 10000. */
+  pageSize: number;
+  /** The next_page_token of the previous answer; empty for the first page. */
+  pageToken: string;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
+}
+
+/** ListOperationsResponse is one page of the journal. */
+export interface ListOperationsResponse {
+  /** The operations of this page, newest first. */
+  operations: Operation[];
+  /** Pass it as page_token for the next page; empty on the last page. */
+  nextPageToken: string;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
+}
+
+/** GetOperationRequest names one operation. */
+export interface GetOperationRequest {
+  /** The operation's id, as WatchOperations, a failure or ListOperations gave it. */
+  operationId: string;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
+}
+
+/** GetOperationResponse carries one operation and the rows it names. */
+export interface GetOperationResponse {
+  /** The operation. */
+  operation:
+    | Operation
+    | undefined;
+  /** Every row the operation wrote a transitional status to, by kind. */
+  rows: OperationRows | undefined;
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
@@ -4445,6 +4498,456 @@ export const WatchOperationsResponse: MessageFns<WatchOperationsResponse> = {
   },
 };
 
+function createBaseListOperationsRequest(): ListOperationsRequest {
+  return { groupId: "", openOnly: false, pageSize: 0, pageToken: "", _unknownFields: {} };
+}
+
+export const ListOperationsRequest: MessageFns<ListOperationsRequest> = {
+  encode(message: ListOperationsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.groupId !== "") {
+      writer.uint32(10).string(message.groupId);
+    }
+    if (message.openOnly !== false) {
+      writer.uint32(16).bool(message.openOnly);
+    }
+    if (message.pageSize !== 0) {
+      writer.uint32(24).int32(message.pageSize);
+    }
+    if (message.pageToken !== "") {
+      writer.uint32(34).string(message.pageToken);
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListOperationsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListOperationsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.groupId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.openOnly = reader.bool();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.pageSize = reader.int32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.pageToken = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListOperationsRequest {
+    return {
+      groupId: isSet(object.groupId)
+        ? globalThis.String(object.groupId)
+        : isSet(object.group_id)
+        ? globalThis.String(object.group_id)
+        : "",
+      openOnly: isSet(object.openOnly)
+        ? globalThis.Boolean(object.openOnly)
+        : isSet(object.open_only)
+        ? globalThis.Boolean(object.open_only)
+        : false,
+      pageSize: isSet(object.pageSize)
+        ? globalThis.Number(object.pageSize)
+        : isSet(object.page_size)
+        ? globalThis.Number(object.page_size)
+        : 0,
+      pageToken: isSet(object.pageToken)
+        ? globalThis.String(object.pageToken)
+        : isSet(object.page_token)
+        ? globalThis.String(object.page_token)
+        : "",
+    };
+  },
+
+  toJSON(message: ListOperationsRequest): unknown {
+    const obj: any = {};
+    if (message.groupId !== "") {
+      obj.groupId = message.groupId;
+    }
+    if (message.openOnly !== false) {
+      obj.openOnly = message.openOnly;
+    }
+    if (message.pageSize !== 0) {
+      obj.pageSize = Math.round(message.pageSize);
+    }
+    if (message.pageToken !== "") {
+      obj.pageToken = message.pageToken;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListOperationsRequest>): ListOperationsRequest {
+    return ListOperationsRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListOperationsRequest>): ListOperationsRequest {
+    const message = createBaseListOperationsRequest();
+    message.groupId = object.groupId ?? "";
+    message.openOnly = object.openOnly ?? false;
+    message.pageSize = object.pageSize ?? 0;
+    message.pageToken = object.pageToken ?? "";
+    return message;
+  },
+};
+
+function createBaseListOperationsResponse(): ListOperationsResponse {
+  return { operations: [], nextPageToken: "", _unknownFields: {} };
+}
+
+export const ListOperationsResponse: MessageFns<ListOperationsResponse> = {
+  encode(message: ListOperationsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.operations) {
+      Operation.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.nextPageToken !== "") {
+      writer.uint32(18).string(message.nextPageToken);
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListOperationsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListOperationsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.operations.push(Operation.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.nextPageToken = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListOperationsResponse {
+    return {
+      operations: globalThis.Array.isArray(object?.operations)
+        ? object.operations.map((e: any) => Operation.fromJSON(e))
+        : [],
+      nextPageToken: isSet(object.nextPageToken)
+        ? globalThis.String(object.nextPageToken)
+        : isSet(object.next_page_token)
+        ? globalThis.String(object.next_page_token)
+        : "",
+    };
+  },
+
+  toJSON(message: ListOperationsResponse): unknown {
+    const obj: any = {};
+    if (message.operations?.length) {
+      obj.operations = message.operations.map((e) => Operation.toJSON(e));
+    }
+    if (message.nextPageToken !== "") {
+      obj.nextPageToken = message.nextPageToken;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListOperationsResponse>): ListOperationsResponse {
+    return ListOperationsResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListOperationsResponse>): ListOperationsResponse {
+    const message = createBaseListOperationsResponse();
+    message.operations = object.operations?.map((e) => Operation.fromPartial(e)) || [];
+    message.nextPageToken = object.nextPageToken ?? "";
+    return message;
+  },
+};
+
+function createBaseGetOperationRequest(): GetOperationRequest {
+  return { operationId: "", _unknownFields: {} };
+}
+
+export const GetOperationRequest: MessageFns<GetOperationRequest> = {
+  encode(message: GetOperationRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.operationId !== "") {
+      writer.uint32(10).string(message.operationId);
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetOperationRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetOperationRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.operationId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetOperationRequest {
+    return {
+      operationId: isSet(object.operationId)
+        ? globalThis.String(object.operationId)
+        : isSet(object.operation_id)
+        ? globalThis.String(object.operation_id)
+        : "",
+    };
+  },
+
+  toJSON(message: GetOperationRequest): unknown {
+    const obj: any = {};
+    if (message.operationId !== "") {
+      obj.operationId = message.operationId;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetOperationRequest>): GetOperationRequest {
+    return GetOperationRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GetOperationRequest>): GetOperationRequest {
+    const message = createBaseGetOperationRequest();
+    message.operationId = object.operationId ?? "";
+    return message;
+  },
+};
+
+function createBaseGetOperationResponse(): GetOperationResponse {
+  return { operation: undefined, rows: undefined, _unknownFields: {} };
+}
+
+export const GetOperationResponse: MessageFns<GetOperationResponse> = {
+  encode(message: GetOperationResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.operation !== undefined) {
+      Operation.encode(message.operation, writer.uint32(10).fork()).join();
+    }
+    if (message.rows !== undefined) {
+      OperationRows.encode(message.rows, writer.uint32(18).fork()).join();
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetOperationResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetOperationResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.operation = Operation.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.rows = OperationRows.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetOperationResponse {
+    return {
+      operation: isSet(object.operation) ? Operation.fromJSON(object.operation) : undefined,
+      rows: isSet(object.rows) ? OperationRows.fromJSON(object.rows) : undefined,
+    };
+  },
+
+  toJSON(message: GetOperationResponse): unknown {
+    const obj: any = {};
+    if (message.operation !== undefined) {
+      obj.operation = Operation.toJSON(message.operation);
+    }
+    if (message.rows !== undefined) {
+      obj.rows = OperationRows.toJSON(message.rows);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetOperationResponse>): GetOperationResponse {
+    return GetOperationResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GetOperationResponse>): GetOperationResponse {
+    const message = createBaseGetOperationResponse();
+    message.operation = (object.operation !== undefined && object.operation !== null)
+      ? Operation.fromPartial(object.operation)
+      : undefined;
+    message.rows = (object.rows !== undefined && object.rows !== null)
+      ? OperationRows.fromPartial(object.rows)
+      : undefined;
+    return message;
+  },
+};
+
 /**
  * HostService is the front API of `cghost serve`: every operation of the embeddable host, for
  * clients in any language. Errors carry a gRPC code and, in trailing metadata, the host's own
@@ -4712,6 +5215,36 @@ export const HostServiceService = {
       Buffer.from(WatchOperationsResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): WatchOperationsResponse => WatchOperationsResponse.decode(value),
   },
+  /**
+   * ListOperations lists the host's journal of operations, newest first: those running, those
+   * whose outcome waits for the database, those a stopped server left unfinished, and those done
+   * (kept for the journal's retention, 7 days by default).
+   */
+  listOperations: {
+    path: "/cghost.v1.HostService/ListOperations" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListOperationsRequest): Buffer =>
+      Buffer.from(ListOperationsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListOperationsRequest => ListOperationsRequest.decode(value),
+    responseSerialize: (value: ListOperationsResponse): Buffer =>
+      Buffer.from(ListOperationsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListOperationsResponse => ListOperationsResponse.decode(value),
+  },
+  /**
+   * GetOperation returns one operation of the journal with the ids of every row it names.
+   * NOT_FOUND when the journal has no such operation (never run, or pruned).
+   */
+  getOperation: {
+    path: "/cghost.v1.HostService/GetOperation" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetOperationRequest): Buffer => Buffer.from(GetOperationRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetOperationRequest => GetOperationRequest.decode(value),
+    responseSerialize: (value: GetOperationResponse): Buffer =>
+      Buffer.from(GetOperationResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): GetOperationResponse => GetOperationResponse.decode(value),
+  },
 } as const;
 
 export interface HostServiceServer extends UntypedServiceImplementation {
@@ -4793,6 +5326,17 @@ export interface HostServiceServer extends UntypedServiceImplementation {
    * from the moment of the call on (no history). The stream ends when the server stops.
    */
   watchOperations: handleServerStreamingCall<WatchOperationsRequest, WatchOperationsResponse>;
+  /**
+   * ListOperations lists the host's journal of operations, newest first: those running, those
+   * whose outcome waits for the database, those a stopped server left unfinished, and those done
+   * (kept for the journal's retention, 7 days by default).
+   */
+  listOperations: handleUnaryCall<ListOperationsRequest, ListOperationsResponse>;
+  /**
+   * GetOperation returns one operation of the journal with the ids of every row it names.
+   * NOT_FOUND when the journal has no such operation (never run, or pruned).
+   */
+  getOperation: handleUnaryCall<GetOperationRequest, GetOperationResponse>;
 }
 
 export interface HostServiceClient extends Client {
@@ -5131,6 +5675,45 @@ export interface HostServiceClient extends Client {
     metadata?: Metadata,
     options?: Partial<CallOptions>,
   ): ClientReadableStream<WatchOperationsResponse>;
+  /**
+   * ListOperations lists the host's journal of operations, newest first: those running, those
+   * whose outcome waits for the database, those a stopped server left unfinished, and those done
+   * (kept for the journal's retention, 7 days by default).
+   */
+  listOperations(
+    request: ListOperationsRequest,
+    callback: (error: ServiceError | null, response: ListOperationsResponse) => void,
+  ): ClientUnaryCall;
+  listOperations(
+    request: ListOperationsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListOperationsResponse) => void,
+  ): ClientUnaryCall;
+  listOperations(
+    request: ListOperationsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListOperationsResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * GetOperation returns one operation of the journal with the ids of every row it names.
+   * NOT_FOUND when the journal has no such operation (never run, or pruned).
+   */
+  getOperation(
+    request: GetOperationRequest,
+    callback: (error: ServiceError | null, response: GetOperationResponse) => void,
+  ): ClientUnaryCall;
+  getOperation(
+    request: GetOperationRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GetOperationResponse) => void,
+  ): ClientUnaryCall;
+  getOperation(
+    request: GetOperationRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GetOperationResponse) => void,
+  ): ClientUnaryCall;
 }
 
 export const HostServiceClient = makeGenericClientConstructor(

@@ -328,6 +328,65 @@ export interface OperationEvent {
   _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
 }
 
+/**
+ * Operation is one entry of the host's journal: an operation from the moment its transitional
+ * statuses were written.
+ */
+export interface Operation {
+  /** The operation's id (its idempotency key towards the plugin). */
+  operationId: string;
+  /**
+   * `create_group`, `create_group_from_source`, `delete_group`, `update_group`,
+   * `create_cgsnapshot` or `delete_cgsnapshot`.
+   */
+  operation: string;
+  /** The group the operation is filed under. */
+  groupId: string;
+  /**
+   * `running`: this server is calling the driver or recording its answer. `recording`: the driver
+   * answered, the database refused to record the outcome, and the server keeps trying.
+   * `unfinished`: a server stopped before it ended; the next start settles it. `done`: recorded.
+   */
+  state: string;
+  /**
+   * How it ended, once done: the RULES.md row that decided it (e.g. `R3.2`) or why recovery
+   * failed it; empty before.
+   */
+  result: string;
+  /** The request id of the call that started it. */
+  requestId: string;
+  /** When its transitional statuses were written. */
+  startTime:
+    | Date
+    | undefined;
+  /** When its outcome was recorded; unset before. */
+  endTime:
+    | Date
+    | undefined;
+  /** How many rows of each kind it names (GetOperation lists their ids). */
+  groupCount: number;
+  /** Volumes it names. */
+  volumeCount: number;
+  /** Cgsnapshots it names. */
+  cgsnapshotCount: number;
+  /** Snapshots it names. */
+  snapshotCount: number;
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
+}
+
+/** OperationRows lists the rows an operation names, by kind. */
+export interface OperationRows {
+  /** Group ids. */
+  groupIds: string[];
+  /** Volume ids. */
+  volumeIds: string[];
+  /** Cgsnapshot ids. */
+  cgsnapshotIds: string[];
+  /** Snapshot ids. */
+  snapshotIds: string[];
+  _unknownFields?: { [key: number]: Uint8Array[] } | undefined;
+}
+
 function createBaseCallerContext(): CallerContext {
   return { requestId: "", projectId: "", userId: "", _unknownFields: {} };
 }
@@ -3256,6 +3315,466 @@ export const OperationEvent: MessageFns<OperationEvent> = {
     message.written = object.written?.map((e) => WrittenStatus.fromPartial(e)) || [];
     message.time = object.time ?? undefined;
     message.warnings = object.warnings?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseOperation(): Operation {
+  return {
+    operationId: "",
+    operation: "",
+    groupId: "",
+    state: "",
+    result: "",
+    requestId: "",
+    startTime: undefined,
+    endTime: undefined,
+    groupCount: 0,
+    volumeCount: 0,
+    cgsnapshotCount: 0,
+    snapshotCount: 0,
+    _unknownFields: {},
+  };
+}
+
+export const Operation: MessageFns<Operation> = {
+  encode(message: Operation, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.operationId !== "") {
+      writer.uint32(10).string(message.operationId);
+    }
+    if (message.operation !== "") {
+      writer.uint32(18).string(message.operation);
+    }
+    if (message.groupId !== "") {
+      writer.uint32(26).string(message.groupId);
+    }
+    if (message.state !== "") {
+      writer.uint32(34).string(message.state);
+    }
+    if (message.result !== "") {
+      writer.uint32(42).string(message.result);
+    }
+    if (message.requestId !== "") {
+      writer.uint32(50).string(message.requestId);
+    }
+    if (message.startTime !== undefined) {
+      Timestamp.encode(toTimestamp(message.startTime), writer.uint32(58).fork()).join();
+    }
+    if (message.endTime !== undefined) {
+      Timestamp.encode(toTimestamp(message.endTime), writer.uint32(66).fork()).join();
+    }
+    if (message.groupCount !== 0) {
+      writer.uint32(72).int32(message.groupCount);
+    }
+    if (message.volumeCount !== 0) {
+      writer.uint32(80).int32(message.volumeCount);
+    }
+    if (message.cgsnapshotCount !== 0) {
+      writer.uint32(88).int32(message.cgsnapshotCount);
+    }
+    if (message.snapshotCount !== 0) {
+      writer.uint32(96).int32(message.snapshotCount);
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Operation {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseOperation();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.operationId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.operation = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.groupId = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.state = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.result = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.requestId = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.startTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.endTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.groupCount = reader.int32();
+            continue;
+          }
+          case 10: {
+            if (tag !== 80) {
+              break;
+            }
+
+            message.volumeCount = reader.int32();
+            continue;
+          }
+          case 11: {
+            if (tag !== 88) {
+              break;
+            }
+
+            message.cgsnapshotCount = reader.int32();
+            continue;
+          }
+          case 12: {
+            if (tag !== 96) {
+              break;
+            }
+
+            message.snapshotCount = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): Operation {
+    return {
+      operationId: isSet(object.operationId)
+        ? globalThis.String(object.operationId)
+        : isSet(object.operation_id)
+        ? globalThis.String(object.operation_id)
+        : "",
+      operation: isSet(object.operation) ? globalThis.String(object.operation) : "",
+      groupId: isSet(object.groupId)
+        ? globalThis.String(object.groupId)
+        : isSet(object.group_id)
+        ? globalThis.String(object.group_id)
+        : "",
+      state: isSet(object.state) ? globalThis.String(object.state) : "",
+      result: isSet(object.result) ? globalThis.String(object.result) : "",
+      requestId: isSet(object.requestId)
+        ? globalThis.String(object.requestId)
+        : isSet(object.request_id)
+        ? globalThis.String(object.request_id)
+        : "",
+      startTime: isSet(object.startTime)
+        ? fromJsonTimestamp(object.startTime)
+        : isSet(object.start_time)
+        ? fromJsonTimestamp(object.start_time)
+        : undefined,
+      endTime: isSet(object.endTime)
+        ? fromJsonTimestamp(object.endTime)
+        : isSet(object.end_time)
+        ? fromJsonTimestamp(object.end_time)
+        : undefined,
+      groupCount: isSet(object.groupCount)
+        ? globalThis.Number(object.groupCount)
+        : isSet(object.group_count)
+        ? globalThis.Number(object.group_count)
+        : 0,
+      volumeCount: isSet(object.volumeCount)
+        ? globalThis.Number(object.volumeCount)
+        : isSet(object.volume_count)
+        ? globalThis.Number(object.volume_count)
+        : 0,
+      cgsnapshotCount: isSet(object.cgsnapshotCount)
+        ? globalThis.Number(object.cgsnapshotCount)
+        : isSet(object.cgsnapshot_count)
+        ? globalThis.Number(object.cgsnapshot_count)
+        : 0,
+      snapshotCount: isSet(object.snapshotCount)
+        ? globalThis.Number(object.snapshotCount)
+        : isSet(object.snapshot_count)
+        ? globalThis.Number(object.snapshot_count)
+        : 0,
+    };
+  },
+
+  toJSON(message: Operation): unknown {
+    const obj: any = {};
+    if (message.operationId !== "") {
+      obj.operationId = message.operationId;
+    }
+    if (message.operation !== "") {
+      obj.operation = message.operation;
+    }
+    if (message.groupId !== "") {
+      obj.groupId = message.groupId;
+    }
+    if (message.state !== "") {
+      obj.state = message.state;
+    }
+    if (message.result !== "") {
+      obj.result = message.result;
+    }
+    if (message.requestId !== "") {
+      obj.requestId = message.requestId;
+    }
+    if (message.startTime !== undefined) {
+      obj.startTime = message.startTime.toISOString();
+    }
+    if (message.endTime !== undefined) {
+      obj.endTime = message.endTime.toISOString();
+    }
+    if (message.groupCount !== 0) {
+      obj.groupCount = Math.round(message.groupCount);
+    }
+    if (message.volumeCount !== 0) {
+      obj.volumeCount = Math.round(message.volumeCount);
+    }
+    if (message.cgsnapshotCount !== 0) {
+      obj.cgsnapshotCount = Math.round(message.cgsnapshotCount);
+    }
+    if (message.snapshotCount !== 0) {
+      obj.snapshotCount = Math.round(message.snapshotCount);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<Operation>): Operation {
+    return Operation.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<Operation>): Operation {
+    const message = createBaseOperation();
+    message.operationId = object.operationId ?? "";
+    message.operation = object.operation ?? "";
+    message.groupId = object.groupId ?? "";
+    message.state = object.state ?? "";
+    message.result = object.result ?? "";
+    message.requestId = object.requestId ?? "";
+    message.startTime = object.startTime ?? undefined;
+    message.endTime = object.endTime ?? undefined;
+    message.groupCount = object.groupCount ?? 0;
+    message.volumeCount = object.volumeCount ?? 0;
+    message.cgsnapshotCount = object.cgsnapshotCount ?? 0;
+    message.snapshotCount = object.snapshotCount ?? 0;
+    return message;
+  },
+};
+
+function createBaseOperationRows(): OperationRows {
+  return { groupIds: [], volumeIds: [], cgsnapshotIds: [], snapshotIds: [], _unknownFields: {} };
+}
+
+export const OperationRows: MessageFns<OperationRows> = {
+  encode(message: OperationRows, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.groupIds) {
+      writer.uint32(10).string(v!);
+    }
+    for (const v of message.volumeIds) {
+      writer.uint32(18).string(v!);
+    }
+    for (const v of message.cgsnapshotIds) {
+      writer.uint32(26).string(v!);
+    }
+    for (const v of message.snapshotIds) {
+      writer.uint32(34).string(v!);
+    }
+    if (message._unknownFields !== undefined) {
+      for (const [key, values] of globalThis.Object.entries(message._unknownFields)) {
+        const tag = parseInt(key, 10);
+        for (const value of values) {
+          writer.uint32(tag).raw(value);
+        }
+      }
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): OperationRows {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseOperationRows();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.groupIds.push(reader.string());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.volumeIds.push(reader.string());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.cgsnapshotIds.push(reader.string());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.snapshotIds.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        const buf = reader.skip(tag & 7);
+
+        const list = message._unknownFields![tag];
+
+        if (list === undefined) {
+          message._unknownFields![tag] = [buf];
+        } else {
+          list.push(buf);
+        }
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): OperationRows {
+    return {
+      groupIds: globalThis.Array.isArray(object?.groupIds)
+        ? object.groupIds.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.group_ids)
+        ? object.group_ids.map((e: any) => globalThis.String(e))
+        : [],
+      volumeIds: globalThis.Array.isArray(object?.volumeIds)
+        ? object.volumeIds.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.volume_ids)
+        ? object.volume_ids.map((e: any) => globalThis.String(e))
+        : [],
+      cgsnapshotIds: globalThis.Array.isArray(object?.cgsnapshotIds)
+        ? object.cgsnapshotIds.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.cgsnapshot_ids)
+        ? object.cgsnapshot_ids.map((e: any) => globalThis.String(e))
+        : [],
+      snapshotIds: globalThis.Array.isArray(object?.snapshotIds)
+        ? object.snapshotIds.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.snapshot_ids)
+        ? object.snapshot_ids.map((e: any) => globalThis.String(e))
+        : [],
+    };
+  },
+
+  toJSON(message: OperationRows): unknown {
+    const obj: any = {};
+    if (message.groupIds?.length) {
+      obj.groupIds = message.groupIds;
+    }
+    if (message.volumeIds?.length) {
+      obj.volumeIds = message.volumeIds;
+    }
+    if (message.cgsnapshotIds?.length) {
+      obj.cgsnapshotIds = message.cgsnapshotIds;
+    }
+    if (message.snapshotIds?.length) {
+      obj.snapshotIds = message.snapshotIds;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<OperationRows>): OperationRows {
+    return OperationRows.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<OperationRows>): OperationRows {
+    const message = createBaseOperationRows();
+    message.groupIds = object.groupIds?.map((e) => e) || [];
+    message.volumeIds = object.volumeIds?.map((e) => e) || [];
+    message.cgsnapshotIds = object.cgsnapshotIds?.map((e) => e) || [];
+    message.snapshotIds = object.snapshotIds?.map((e) => e) || [];
     return message;
   },
 };
