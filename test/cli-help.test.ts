@@ -21,6 +21,8 @@ const COMMANDS = [
   "cgsnapshot delete",
   "cgsnapshot list",
   "cgsnapshot show",
+  "operation list",
+  "operation show",
   "operation watch",
   "plugin list",
   "plugin show",

@@ -1,11 +1,12 @@
-// `cghost operation watch` against a `cghost serve` process, as a person or a script runs it: each
+// `cghost operation list|show|watch` against a `cghost serve` process, as a person or a script
+// runs them. list and show give the journal as the SQLite file holds it. watch prints each
 // operation once its outcome commits, one line (with --json, one JSON object per line) whose
-// statuses are the ones in the SQLite file; --group filters and refuses a group that does not
-// exist; --count and Ctrl-C end it with exit code 0, the server stopping with exit code 3.
+// statuses are the ones in the file; --group filters and refuses a group that does not exist;
+// --count and Ctrl-C end it with exit code 0, the server stopping with exit code 3.
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { removeDir, runJson, ServeProcess, startCli, temporaryDir, writeConfig, type RunningCli } from "./cli-harness.js";
+import { removeDir, runCli, runJson, ServeProcess, startCli, temporaryDir, writeConfig, type RunningCli } from "./cli-harness.js";
 
 let dataDir: string;
 let config: string;
@@ -80,6 +81,53 @@ function inDatabase(event: WatchedEvent): { written: WatchedEvent["written"]; jo
     db.close();
   }
 }
+
+describe("cghost operation list and show", () => {
+  it("list the journal newest first and show one operation with its rows, as the database holds them", async () => {
+    const group = await ok(["group", "create", "--name", "journaled", "--volume-type", "standard"]);
+    const volume = await ok(["volume", "create", "--size-gb", "1", "--volume-type", "standard"]);
+    await ok(["group", "update", group.id, "--add", volume.id]);
+    const listed = (await runJson(["operation", "list", "--group", group.id, "--data-dir", dataDir])).json.operations as Array<Record<string, unknown>>;
+    expect(listed.map((o) => [o.operation, o.state, o.result])).toEqual([
+      ["update_group", "done", "R4.3"],
+      ["create_group", "done", "R1.3"],
+    ]);
+    const db = new Database(join(dataDir, "cghost.db"), { readonly: true, fileMustExist: true });
+    try {
+      const journal = db.prepare("SELECT operation_id AS operationId, kind, state, result FROM journal WHERE group_id = ? ORDER BY operation_id DESC").all(group.id);
+      expect(listed.map((o) => ({ operationId: o.operationId, kind: o.operation, state: "closed", result: o.result }))).toEqual(journal);
+    } finally {
+      db.close();
+    }
+    expect(listed[0]).toMatchObject({ groupId: group.id, rows: { groups: 1, volumes: 1, cgsnapshots: 0, snapshots: 0 } });
+    const limited = (await runJson(["operation", "list", "--limit", "1", "--data-dir", dataDir])).json.operations as unknown[];
+    expect(limited).toEqual([listed[0]]);
+    expect((await runJson(["operation", "list", "--open", "--data-dir", dataDir])).json).toEqual({ operations: [] });
+
+    const shown = await runJson(["operation", "show", String(listed[0]!.operationId), "--data-dir", dataDir]);
+    expect(shown.code).toBe(0);
+    expect(shown.json).toEqual({ ...listed[0], rows: { groups: [group.id], volumes: [volume.id], cgsnapshots: [], snapshots: [] } });
+    const text = await runCli(["operation", "show", String(listed[0]!.operationId), "--data-dir", dataDir]);
+    expect(text.stdout).toMatch(new RegExp(`^operation ${String(listed[0]!.operationId)}  done\\n  operation +update_group\\n  result +R4\\.3\\n`));
+    expect(text.stdout).toMatch(new RegExp(`\\n  volumes +${volume.id}\\n`));
+    const table = await runCli(["operation", "list", "--group", group.id, "--data-dir", dataDir]);
+    expect(table.stdout.split("\n")[0]).toMatch(/^ID +OPERATION +STATE +RESULT +GROUP +STARTED +TOOK$/);
+    expect(table.stdout.split("\n")[1]).toMatch(new RegExp(`^${String(listed[0]!.operationId)}  update_group +done +R4\\.3 +${group.id}  \\S+Z +\\d+ ms$`));
+  });
+
+  it("refuse an unknown operation, an unknown group and a bad --limit, naming each", async () => {
+    const missing = "00000000-0000-4000-8000-000000000000";
+    const unknown = await runJson(["operation", "show", missing, "--data-dir", dataDir]);
+    expect(unknown.code).toBe(2);
+    expect(unknown.json.error).toMatchObject({ code: "NOT_FOUND", message: `operation ${missing} does not exist (never run here, or older than the journal keeps)` });
+    const group = await runJson(["operation", "list", "--group", missing, "--data-dir", dataDir]);
+    expect(group.code).toBe(2);
+    expect(group.json.error).toMatchObject({ code: "NOT_FOUND", message: `group ${missing} does not exist` });
+    const limit = await runJson(["operation", "list", "--limit", "0", "--data-dir", dataDir]);
+    expect(limit.code).toBe(2);
+    expect(limit.json.error).toMatchObject({ code: "USAGE", message: '--limit "0" must be a whole number of operations from 1' });
+  });
+});
 
 describe("cghost operation watch", () => {
   it("prints each operation once its outcome committed, with the statuses the database holds", async () => {

@@ -1,6 +1,6 @@
 // What `--json` prints: one JSON object per command, with stable camelCase keys, `null` for what
 // is absent, ISO-8601 times, and always `id` and `status` first for a row.
-import type { CgSnapshot, ConsistencyGroup, LastError, OperationEvent, Plugin, Snapshot, Volume } from "../front/front-contract.js";
+import type { CgSnapshot, ConsistencyGroup, LastError, Operation, OperationEvent, OperationRows, Plugin, Snapshot, Volume } from "../front/front-contract.js";
 
 /** A JSON value. */
 export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
@@ -68,6 +68,23 @@ export function pluginJson(p: Plugin): { [key: string]: Json } {
     address: p.address,
     operations: p.operations,
     createFromSourceKinds: p.createFromSourceKinds,
+  };
+}
+
+/** An operation of the journal for --json, with the ids of its rows when known (show). */
+export function operationJson(o: Operation, rows?: OperationRows): { [key: string]: Json } {
+  return {
+    operationId: o.operationId,
+    state: o.state,
+    operation: o.operation,
+    result: o.result || null,
+    groupId: o.groupId,
+    requestId: o.requestId || null,
+    startedAt: o.startTime?.toISOString() ?? null,
+    endedAt: o.endTime?.toISOString() ?? null,
+    rows: rows
+      ? { groups: rows.groupIds, volumes: rows.volumeIds, cgsnapshots: rows.cgsnapshotIds, snapshots: rows.snapshotIds }
+      : { groups: o.groupCount, volumes: o.volumeCount, cgsnapshots: o.cgsnapshotCount, snapshots: o.snapshotCount },
   };
 }
 

@@ -1,6 +1,6 @@
 // What a person sees without --json: aligned tables for lists, a field list for one object, and
 // its last error spelled out, since that is what a person needs when something is in `error`.
-import type { CgSnapshot, ConsistencyGroup, LastError, OperationEvent, Plugin, Snapshot, Volume } from "../front/front-contract.js";
+import type { CgSnapshot, ConsistencyGroup, LastError, Operation, OperationEvent, OperationRows, Plugin, Snapshot, Volume } from "../front/front-contract.js";
 
 /** Rows aligned under a header; an empty list says so instead of printing a bare header. */
 export function table(headers: readonly string[], rows: ReadonlyArray<readonly string[]>, empty: string): string {
@@ -126,6 +126,52 @@ export function pluginText(p: Plugin): string {
       ["copies from", p.createFromSourceKinds.join(", ") || "nothing"],
     ])
   );
+}
+
+/** Operations of the journal as a table, newest first. */
+export function operationsTable(operations: readonly Operation[]): string {
+  return table(
+    ["ID", "OPERATION", "STATE", "RESULT", "GROUP", "STARTED", "TOOK"],
+    operations.map((o) => [o.operationId, o.operation, o.state, o.result || "-", o.groupId, isoSeconds(o.startTime), took(o)]),
+    "No operations.",
+  );
+}
+
+/** One operation of the journal and the rows it names (at most 10 ids of a kind; the rest counted). */
+export function operationText(o: Operation, rows: OperationRows): string {
+  const ids = (kind: string, list: readonly string[]): Array<readonly [string, string]> => {
+    if (list.length === 0) return [];
+    const shown = list.slice(0, 10).join(", ");
+    return [[`${kind}s`, list.length > 10 ? `${shown} and ${list.length - 10} more` : shown]];
+  };
+  return (
+    `operation ${o.operationId}  ${o.state}\n` +
+    fields([
+      ["operation", o.operation],
+      ["result", o.result || "-"],
+      ["group", o.groupId],
+      ["request id", o.requestId || "-"],
+      ["started", isoMillis(o.startTime)],
+      ["ended", o.endTime ? `${isoMillis(o.endTime)} (${took(o)})` : "-"],
+      ...ids("group", rows.groupIds),
+      ...ids("volume", rows.volumeIds),
+      ...ids("cgsnapshot", rows.cgsnapshotIds),
+      ...ids("snapshot", rows.snapshotIds),
+    ]) +
+    (STATE_NOTES[o.state] ? `\n${STATE_NOTES[o.state]}\n` : "")
+  );
+}
+
+/** What an open operation's state means for the person reading it. */
+const STATE_NOTES: Readonly<Record<string, string>> = {
+  running: "The server is calling the driver, or recording its answer.",
+  recording: "The driver answered, but the server's database refused the outcome; the server keeps trying. Check its disk and log.",
+  unfinished: "A server stopped before this ended; the next start settles it (it calls the driver again with this operation id).",
+};
+
+function took(o: Operation): string {
+  if (!o.startTime || !o.endTime) return "-";
+  return `${o.endTime.getTime() - o.startTime.getTime()} ms`;
 }
 
 /**
