@@ -202,6 +202,17 @@ describe("cghost operation watch", () => {
     }
   });
 
+  it("stops quietly, exit code 0, when whoever reads its output stops reading (| head)", async () => {
+    const watcher = await watch([]);
+    await ok(["group", "create", "--name", "piped-1", "--volume-type", "standard"]);
+    await watcher.waitFor("create_group  succeeded", 15_000);
+    // The reader goes away, as head does after its lines; the next line has nowhere to go.
+    watcher.child.stdout!.destroy();
+    await ok(["group", "create", "--name", "piped-2", "--volume-type", "standard"]);
+    expect(await watcher.exit()).toEqual({ code: 0, signal: null });
+    expect(watcher.stderr).not.toMatch(/EPIPE|Error/);
+  });
+
   it("ends on Ctrl-C with exit code 0 and no error", async () => {
     const watcher = await watch([]);
     watcher.child.kill("SIGINT");

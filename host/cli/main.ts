@@ -72,6 +72,13 @@ function failure(error: unknown): { code: number; message: string } {
   return { code: EXIT.INTERNAL, message: error instanceof Error ? (error.stack ?? error.message) : String(error) };
 }
 
+// `cghost operation watch | head -3`, `cghost group list | head`: when whoever reads the output
+// stops, stop too, quietly, as other command-line tools do, instead of dying on the write.
+process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+  if (error.code === "EPIPE") process.exit(EXIT.OK);
+  throw error;
+});
+
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
