@@ -33,10 +33,7 @@ export function pageOf<R extends { id: string }, M>(
   request: { pageSize: number; pageToken: string },
   shape: PageShape<NoInfer<R>, M>,
 ): { items: M[]; nextPageToken: string } {
-  const size = request.pageSize === 0 ? DEFAULT_PAGE_SIZE : request.pageSize;
-  if (!Number.isInteger(size) || size < 1 || size > MAX_PAGE_SIZE) {
-    throw new HostError("INVALID_ARGUMENT", `page_size ${request.pageSize} must be from 0 (meaning ${DEFAULT_PAGE_SIZE}) to ${MAX_PAGE_SIZE}`);
-  }
+  const size = pageSizeOf(request.pageSize);
   let start = 0;
   if (request.pageToken !== "") {
     const after = lastIdOf(request.pageToken);
@@ -62,7 +59,7 @@ export function pageOf<R extends { id: string }, M>(
   }
   let more = false;
   for (let j = i; last !== undefined && j < rows.length && !more; j++) more = shape.wanted(rows[j]!);
-  return { items, nextPageToken: more ? Buffer.from(`${TOKEN_PREFIX}${last!.id}`).toString("base64url") : "" };
+  return { items, nextPageToken: more ? tokenAfter(last!.id) : "" };
 }
 
 /**
@@ -75,10 +72,7 @@ export function pageByKey<R, M>(
   read: (after: string | undefined, limit: number) => readonly R[],
   shape: { idOf(row: R): string; toMessage(row: R): M; encodedSize(message: M): number },
 ): { items: M[]; nextPageToken: string } {
-  const size = request.pageSize === 0 ? DEFAULT_PAGE_SIZE : request.pageSize;
-  if (!Number.isInteger(size) || size < 1 || size > MAX_PAGE_SIZE) {
-    throw new HostError("INVALID_ARGUMENT", `page_size ${request.pageSize} must be from 0 (meaning ${DEFAULT_PAGE_SIZE}) to ${MAX_PAGE_SIZE}`);
-  }
+  const size = pageSizeOf(request.pageSize);
   const after = request.pageToken === "" ? undefined : lastIdOf(request.pageToken);
   // One row more than the page: whether there is a next page without another read.
   const rows = read(after, size + 1);
@@ -95,7 +89,21 @@ export function pageByKey<R, M>(
     taken += 1;
   }
   const more = taken < rows.length;
-  return { items, nextPageToken: more ? Buffer.from(`${TOKEN_PREFIX}${shape.idOf(rows[taken - 1]!)}`).toString("base64url") : "" };
+  return { items, nextPageToken: more ? tokenAfter(shape.idOf(rows[taken - 1]!)) : "" };
+}
+
+/** The rows a page may hold: page_size, 0 meaning the default; refused outside 0 to the maximum. */
+function pageSizeOf(pageSize: number): number {
+  const size = pageSize === 0 ? DEFAULT_PAGE_SIZE : pageSize;
+  if (!Number.isInteger(size) || size < 1 || size > MAX_PAGE_SIZE) {
+    throw new HostError("INVALID_ARGUMENT", `page_size ${pageSize} must be from 0 (meaning ${DEFAULT_PAGE_SIZE}) to ${MAX_PAGE_SIZE}`);
+  }
+  return size;
+}
+
+/** The token of the page that follows the row `id`. */
+function tokenAfter(id: string): string {
+  return Buffer.from(`${TOKEN_PREFIX}${id}`).toString("base64url");
 }
 
 function lastIdOf(token: string): string {
