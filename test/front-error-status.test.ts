@@ -90,4 +90,17 @@ describe("host errors over the front API", () => {
     expect(fromServiceError(dropped).code).toBe("SERVER_UNAVAILABLE");
     expect(fromServiceError(cancelled).code).toBe("CANCELLED");
   });
+
+  it("reads an answer too large, or a watch cut off for falling behind, as RESOURCE_EXHAUSTED (exit 3), not a bug", () => {
+    const cutOff = Object.assign(new Error("8 RESOURCE_EXHAUSTED: the watcher fell 10000 events behind"), {
+      code: GrpcStatus.RESOURCE_EXHAUSTED,
+      details: "the watcher fell 10000 events behind and was cut off; read faster, or filter by group_id, and watch again",
+      metadata: new Metadata(),
+    }) as ServiceError;
+    const report = fromServiceError(cutOff);
+    expect(report).toMatchObject({ code: "RESOURCE_EXHAUSTED", message: cutOff.details });
+    expect(exitCodeOf(report.code)).toBe(EXIT.REFUSED);
+    // The answer to an operation came back too large: the server did it.
+    expect(fromServiceError(cutOff, { changes: true })).toMatchObject({ code: "OUTCOME_UNKNOWN", message: `the server's answer could not be taken in (${cutOff.details}): it has run the operation` });
+  });
 });

@@ -128,6 +128,8 @@ function hintFor(code: HostErrorCode | ClientOnlyCode, command: string, show: st
         "point --data-dir or CGHOST_ADDRESS at the running one."
       );
     }
+    case "RESOURCE_EXHAUSTED":
+      return "ask for less: a --group filter or a narrower listing; a watch cut off for falling behind can be started again, filtered or read faster.";
     case "SERVER_STOPPED":
       return `${restart ? `start the server again ('${restart}'), then ` : "once the server runs again, "}run 'cghost ${command}' again.`;
     case "DEADLINE_EXCEEDED":

@@ -35,9 +35,10 @@ const GRPC_CODE_BY_HOST_CODE: Readonly<Record<HostErrorCode, GrpcStatus>> = {
 /**
  * Codes a client sees besides the host's: the server could not be reached, the call timed out or
  * was cancelled, the server went away holding an operation's request, or it ended a stream by
- * stopping (SERVER_STOPPED: a watch has no other end).
+ * stopping (SERVER_STOPPED: a watch has no other end), or an answer was more than the client
+ * takes or a watch fell too far behind (RESOURCE_EXHAUSTED).
  */
-export type ClientOnlyCode = "SERVER_UNAVAILABLE" | "DEADLINE_EXCEEDED" | "CANCELLED" | "OUTCOME_UNKNOWN" | "SERVER_STOPPED";
+export type ClientOnlyCode = "SERVER_UNAVAILABLE" | "DEADLINE_EXCEEDED" | "CANCELLED" | "OUTCOME_UNKNOWN" | "SERVER_STOPPED" | "RESOURCE_EXHAUSTED";
 
 /** What a failed front API call means, as the host said it. */
 export interface FrontErrorReport {
@@ -86,6 +87,10 @@ export function fromServiceError(error: ServiceError, options: { changes?: boole
       grpcCode: error.code,
     };
   }
+  // An answer too large to take in: the server has run the operation already.
+  if (options.changes === true && error.code === GrpcStatus.RESOURCE_EXHAUSTED) {
+    return { code: "OUTCOME_UNKNOWN", message: `the server's answer could not be taken in (${message}): it has run the operation`, grpcCode: error.code };
+  }
   switch (error.code) {
     case GrpcStatus.UNAVAILABLE:
       return { code: "SERVER_UNAVAILABLE", message, grpcCode: error.code };
@@ -93,6 +98,8 @@ export function fromServiceError(error: ServiceError, options: { changes?: boole
       return { code: "DEADLINE_EXCEEDED", message, grpcCode: error.code };
     case GrpcStatus.CANCELLED:
       return { code: "CANCELLED", message, grpcCode: error.code };
+    case GrpcStatus.RESOURCE_EXHAUSTED:
+      return { code: "RESOURCE_EXHAUSTED", message, grpcCode: error.code };
     default: {
       const known = (Object.keys(GRPC_CODE_BY_HOST_CODE) as HostErrorCode[]).find((c) => GRPC_CODE_BY_HOST_CODE[c] === error.code);
       return { code: known ?? "INTERNAL", message, grpcCode: error.code };
