@@ -139,9 +139,15 @@ describe("cghost serve as a process", () => {
   it("prints the configuration in effect with --print-config", async () => {
     const result = await runCli(["serve", "--data-dir", dataDir, "--print-config"]);
     expect(result.code).toBe(0);
-    const printed = JSON.parse(result.stdout) as { dataDir: string; plugins: Array<{ deadlinesMs: Record<string, number> }> };
+    const printed = JSON.parse(result.stdout) as { dataDir: string; plugins: Array<Record<string, unknown> & { deadlinesMs: Record<string, number> }> };
     expect(printed.dataDir).toBe(dataDir);
     expect(printed.plugins[0]!.deadlinesMs).toEqual(DEFAULT_DEADLINES_MS);
+    // The launch settings too, defaults filled in; a sidecar's are its own.
+    expect(printed.plugins[0]).toMatchObject({ transport: "unix", handshakeTimeoutMs: 10_000, stopGraceMs: 5_000, connectTimeoutMs: 10_000 });
+    const sidecar = await runCli(["serve", "--data-dir", dataDir, "--print-config", "--config", writeConfig(dataDir, { plugins: [{ address: "127.0.0.1:7000", insecure: true, connectTimeoutMs: 2500 }] })]);
+    const printedSidecar = JSON.parse(sidecar.stdout) as { plugins: Array<Record<string, unknown>> };
+    expect(printedSidecar.plugins[0]).toMatchObject({ address: "127.0.0.1:7000", insecure: true, connectTimeoutMs: 2500 });
+    expect(printedSidecar.plugins[0]).not.toHaveProperty("handshakeTimeoutMs");
   });
 
   it("exits 3 when another server already serves the data directory", async () => {

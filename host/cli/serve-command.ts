@@ -4,6 +4,7 @@ import { basename, relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { pino } from "pino";
 import { DEFAULT_DEADLINES_MS } from "../manager/deadlines.js";
+import { DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_HANDSHAKE_TIMEOUT_MS, DEFAULT_STOP_GRACE_MS } from "../plugin/index.js";
 import { resolveSupervision } from "../plugin/supervision-options.js";
 import { CliUsageError, type Command } from "./command.js";
 import { DEFAULT_DATA_DIR } from "./data-dir.js";
@@ -175,7 +176,18 @@ function relativeOrAbsolute(path: string): string {
 /** The configuration as --print-config shows it: the same keys as the file. */
 function printable(config: ServeConfig): Record<string, unknown> {
   // `name` only labels log lines; it is no key of the configuration file.
-  const { name: _label, ...target } = config.plugin.target as ServeConfig["plugin"]["target"] & { name?: string };
+  const { name: _label, ...given } = config.plugin.target as ServeConfig["plugin"]["target"] & { name?: string };
+  // Every setting the plugin layer would default, filled in, as for the deadlines below.
+  const target =
+    "address" in given
+      ? { connectTimeoutMs: DEFAULT_CONNECT_TIMEOUT_MS, ...given }
+      : {
+          transport: "unix",
+          handshakeTimeoutMs: DEFAULT_HANDSHAKE_TIMEOUT_MS,
+          stopGraceMs: DEFAULT_STOP_GRACE_MS,
+          connectTimeoutMs: DEFAULT_CONNECT_TIMEOUT_MS,
+          ...given,
+        };
   return {
     dataDir: config.dataDir,
     store: config.store,
