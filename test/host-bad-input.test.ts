@@ -1,9 +1,25 @@
 // Bad input to the manager gets a clear error naming the bad value and leaves the database
 // byte-for-byte as it was.
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createHost, HostError, openHost, PluginLaunchError } from "../host/index.js";
-import { refusal, startHarness, type Harness } from "./support/host-harness.js";
+import { refusal, SCRIPTED_DRIVER, startHarness, type Harness } from "./support/host-harness.js";
+
+/** The pids of this user's processes whose initial environment holds `entry` (NAME=value). */
+function processesWithEnvironment(entry: string): number[] {
+  return readdirSync("/proc")
+    .filter((name) => /^\d+$/.test(name))
+    .filter((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/environ`, "utf8").split("\0").includes(entry);
+      } catch {
+        return false; // gone, or not ours
+      }
+    })
+    .map(Number);
+}
 
 let h: Harness;
 beforeAll(async () => {
@@ -140,6 +156,29 @@ describe("bad input to the manager", () => {
     );
     expect(error).toBeInstanceOf(PluginLaunchError);
     expect((error as PluginLaunchError).code).toBe("PLUGIN_SPAWN_FAILED");
+  });
+
+  it("rejects openHost with a bad host option after launching the plugin, and stops the plugin and the store", async () => {
+    const script = join(h.dir, "bad-option-script.json");
+    writeFileSync(script, "{}");
+    const error = await openHost({
+      storePath: join(h.dir, "bad-option.db"),
+      plugin: { command: process.execPath, args: [SCRIPTED_DRIVER], env: { CGHOST_SCRIPT: script, CGHOST_CALLS: join(h.dir, "bad-option-calls.jsonl") } },
+      outcomeWaitMs: -1,
+    }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toMatchObject({ code: "INVALID_ARGUMENT", message: "INVALID_ARGUMENT: outcomeWaitMs -1 must be a number of milliseconds, 0 or more" });
+    // No plugin left: no process has that script in its environment.
+    expect(processesWithEnvironment(`CGHOST_SCRIPT=${script}`)).toEqual([]);
+    // The store is closed: another connection may take its write lock at once.
+    const other = new Database(join(h.dir, "bad-option.db"), { timeout: 0 });
+    try {
+      other.exec("BEGIN IMMEDIATE; ROLLBACK");
+    } finally {
+      other.close();
+    }
   });
 
   it.each([

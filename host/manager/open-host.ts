@@ -30,6 +30,8 @@ export interface OpenHostOptions {
   logger?: Logger;
   /** How long closed journal entries are kept (see HostOptions.journalRetentionMs); default 7 days. */
   journalRetentionMs?: number;
+  /** How long a caller waits while the database refuses an outcome (see HostOptions.outcomeWaitMs); default 10 s. */
+  outcomeWaitMs?: number;
   /** The largest message sent to or received from the plugin, in bytes. Default 64 MiB. */
   maxMessageBytes?: number;
   /**
@@ -63,14 +65,23 @@ export async function openHost(options: OpenHostOptions): Promise<Host> {
     store.close();
     throw error;
   }
-  const host = createHost({
-    store,
-    plugin,
-    ...(options.deadlinesMs ? { deadlinesMs: options.deadlinesMs } : {}),
-    ...(options.logger ? { logger: options.logger } : {}),
-    ...(options.journalRetentionMs === undefined ? {} : { journalRetentionMs: options.journalRetentionMs }),
-    ...(options.recoveryReadyTimeoutMs === undefined ? {} : { recoveryReadyTimeoutMs: options.recoveryReadyTimeoutMs }),
-  });
+  let host: Host;
+  try {
+    host = createHost({
+      store,
+      plugin,
+      ...(options.deadlinesMs ? { deadlinesMs: options.deadlinesMs } : {}),
+      ...(options.logger ? { logger: options.logger } : {}),
+      ...(options.journalRetentionMs === undefined ? {} : { journalRetentionMs: options.journalRetentionMs }),
+      ...(options.recoveryReadyTimeoutMs === undefined ? {} : { recoveryReadyTimeoutMs: options.recoveryReadyTimeoutMs }),
+      ...(options.outcomeWaitMs === undefined ? {} : { outcomeWaitMs: options.outcomeWaitMs }),
+    });
+  } catch (error) {
+    // A bad option: stop the plugin just launched, and the store.
+    await plugin.close().catch(() => undefined);
+    store.close();
+    throw error;
+  }
   // Operations a previous host died in the middle of are settled before anyone can call this one
   // (RULES.md section 9); host.lastRecovery says what was done.
   try {
