@@ -1,5 +1,7 @@
 // Every command answers --help with its usage, what it does, its options and an example, and
-// exits 0; a bare group of commands lists its commands.
+// exits 0; a bare group of commands lists its commands; --version says the version.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runCli } from "./cli-harness.js";
 
@@ -55,5 +57,14 @@ describe("cghost --help", () => {
     for (const name of ["serve", "volume", "group", "cgsnapshot", "operation", "plugin", "conformance"]) expect(top.stdout).toMatch(new RegExp(`^ {2}${name} +\\S`, "m"));
     // With no command at all, the same index, but as a usage error.
     expect((await runCli([])).code).toBe(2);
+  });
+
+  it("says its version, and the contracts it speaks, with --version", async () => {
+    const { version } = JSON.parse(readFileSync(join(import.meta.dirname, "..", "package.json"), "utf8")) as { version: string };
+    for (const flag of ["--version", "-V"]) {
+      const result = await runCli([flag]);
+      expect(result.code, flag).toBe(0);
+      expect(result.stdout, flag).toBe(`cghost ${version} (driver contract cgdriver.v1; front API cghost.v1; Node ${process.version})\n`);
+    }
   });
 });

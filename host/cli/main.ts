@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // The `cghost` command: finds the command, runs it, and turns what it throws into an exit code.
+import { readFileSync } from "node:fs";
 import { PluginLaunchError } from "../plugin/errors.js";
+import { HOST_CONTRACT_VERSIONS } from "../plugin/handshake.js";
 import { cgsnapshotCommand } from "./cgsnapshot-command.js";
 import { CliUsageError, type Command } from "./command.js";
 import { conformanceCommand } from "./conformance-command.js";
@@ -35,9 +37,16 @@ function index(): string {
     "Exit codes: 0 done, 2 bad input, 3 refused or server unreachable (nothing written), 4 the driver",
     "failed it, 5 the server went away mid-operation (outcome unknown), 1 a bug (cghost conformance:",
     "1 a check failed).",
-    "Run 'cghost <command> --help' for a command's options and an example.",
+    "Run 'cghost <command> --help' for a command's options and an example; 'cghost --version' for the version.",
     "",
   ].join("\n");
+}
+
+/** `cghost --version`: this package's version, and the contracts it speaks. */
+function version(): string {
+  // dist/host/cli/main.js, three folders below the package's root.
+  const pkg = JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8")) as { version: string };
+  return `cghost ${pkg.version} (driver contract cgdriver.${HOST_CONTRACT_VERSIONS.join(", cgdriver.")}; front API cghost.v1; Node ${process.version})\n`;
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -45,6 +54,10 @@ async function main(argv: string[]): Promise<number> {
   if (name === undefined || name === "--help" || name === "-h" || name === "help") {
     process.stdout.write(index());
     return name === undefined ? EXIT.BAD_INPUT : EXIT.OK;
+  }
+  if (name === "--version" || name === "-V") {
+    process.stdout.write(version());
+    return EXIT.OK;
   }
   const command = COMMANDS.find((c) => c.name === name);
   if (!command) throw new CliUsageError(`'${name}' is not a cghost command; use one of ${COMMANDS.map((c) => c.name).join(", ")}`);
