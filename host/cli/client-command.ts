@@ -229,7 +229,7 @@ function helpText(spec: ClientCommandSpec): string {
     ...all.map((o) => `  ${o.synopsis.padEnd(width)}  ${o.help}`),
     "",
     "Exit codes: 0 done, 2 bad input, 3 refused or server unreachable (nothing written), 4 the driver failed it,",
-    "5 the server went away mid-operation (outcome unknown), 1 a bug.",
+    "5 the outcome is not known yet (the server went away mid-operation, or cannot record it yet), 1 a bug.",
     "",
     spec.examples.length === 1 ? "Example:" : "Examples:",
     ...spec.examples.map((e) => `  ${e}`),

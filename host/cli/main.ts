@@ -35,8 +35,8 @@ function index(): string {
     "  cghost group create --name db-1 --volume-type standard",
     "",
     "Exit codes: 0 done, 2 bad input, 3 refused or server unreachable (nothing written), 4 the driver",
-    "failed it, 5 the server went away mid-operation (outcome unknown), 1 a bug (cghost conformance:",
-    "1 a check failed).",
+    "failed it, 5 the outcome is not known yet (the server went away mid-operation, or cannot record",
+    "it yet), 1 a bug (cghost conformance: 1 a check failed).",
     "Run 'cghost <command> --help' for a command's options and an example; 'cghost --version' for the version.",
     "",
   ].join("\n");
