@@ -1039,7 +1039,12 @@ export class Host extends EventEmitter<HostEvents> {
         return;
       }
       log().info({ attempts: attempt }, "recorded the outcome the database had refused");
-      report();
+      try {
+        report();
+      } catch (error) {
+        // A listener that throws must not take the process down from a timer.
+        log().error({ err: error }, "an operation listener failed");
+      }
     }, outcomeRetryDelay(attempt));
     this.outcomeRetries.set(operationId, timer);
   }
