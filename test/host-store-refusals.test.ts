@@ -171,6 +171,33 @@ describe("the host's database refusing a transaction", () => {
   });
 });
 
+describe("an operation listener that throws", () => {
+  it("does not take the process down when the background retry records the outcome", async () => {
+    const { groupId } = await groupWithVolumes(h, 1);
+    let refusing = true;
+    const original = h.store.applyWrites.bind(h.store);
+    vi.spyOn(h.store, "applyWrites").mockImplementation((writes, parents) => {
+      if (refusing) throw refusal("SQLITE_FULL", "database or disk is full");
+      return original(writes, parents);
+    });
+    expect((await rejection(h.host.deleteGroup(groupId, { deleteVolumes: true }))).code).toBe("OUTCOME_PENDING");
+    const recorded = new Promise<OperationEvent>((resolve) => h.host.once("operation", resolve));
+    const faulty = (): never => {
+      throw new Error("a listener with a bug");
+    };
+    h.host.on("operation", faulty);
+    try {
+      refusing = false;
+      await recorded;
+      // Had it escaped the timer, vitest would report an uncaught error and fail this test.
+      expect(h.status("groups", groupId)).toBe("deleted");
+      expect(h.host.outcomesPending).toBe(0);
+    } finally {
+      h.host.off("operation", faulty);
+    }
+  });
+});
+
 describe("through the front API", () => {
   it("OUTCOME_PENDING reaches a client as UNKNOWN with its code; /metrics shows it pending, then counts the operation once", async () => {
     const { groupId } = await groupWithVolumes(h, 1);
