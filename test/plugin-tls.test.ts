@@ -16,6 +16,11 @@ import { serve, ServeSecurityError, type Driver, type ServingPlugin } from "../p
 import { readLaunchEnvironment } from "../plugin-sdk/launch-environment.js";
 import { SCRIPTED_DRIVER } from "./support/host-harness.js";
 
+// Every process warning of this test file's process (vitest runs each file in its own): a TLS
+// server name that is an IP address makes Node warn (DEP0123), once per process.
+const warnings: Error[] = [];
+process.on("warning", (warning) => warnings.push(warning));
+
 const realTmp = tmpdir();
 let privateTmp: string;
 let clients: PluginClient[];
@@ -197,6 +202,22 @@ describe("a sidecar over TCP with file-configured mutual TLS", () => {
     clients.push(client);
     expect(client.info.name).toBe("tls-test-driver");
     expect(await client.call("create_group", createGroup, { deadlineMs: 10_000 })).toMatchObject({ kind: "returned" });
+  });
+
+  it("sends no IP address as the TLS server name (no DEP0123), and still checks the certificate against the IP dialled", async () => {
+    const pems = writePems(await createEphemeralTls(), "ip");
+    const serverTls = { caFile: pems.ca, certFile: pems.serverCert, keyFile: pems.serverKey };
+    const tls = { caFile: pems.ca, certFile: pems.clientCert, keyFile: pems.clientKey };
+    // The certificate names 127.0.0.1 (and localhost), not 127.0.0.2: both are this machine.
+    const named = await sidecar({ tls: serverTls });
+    const client = await connectPlugin({ address: named.address, tls });
+    clients.push(client);
+    expect(await client.call("create_group", createGroup, { deadlineMs: 10_000 })).toMatchObject({ kind: "returned" });
+    const other = await sidecar({ address: "127.0.0.2:0", tls: serverTls });
+    const refused = await connectPlugin({ address: other.address, tls, connectTimeoutMs: 1500 }).catch((e: unknown) => e);
+    expect(refused).toMatchObject({ code: "PLUGIN_CONNECT_FAILED" });
+    expect((refused as Error).message).toContain("IP: 127.0.0.2 is not in the cert's list");
+    expect(warnings.filter((w) => (w as { code?: string }).code === "DEP0123")).toEqual([]);
   });
 
   it("checks serverName when given: the certificate must carry it", async () => {
