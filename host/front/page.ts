@@ -41,24 +41,9 @@ export function pageOf<R extends { id: string }, M>(
     if (at < 0) throw badToken(request.pageToken);
     start = at + 1;
   }
-  const items: M[] = [];
-  let bytes = 0;
-  let last: R | undefined;
-  let i = start;
-  for (; i < rows.length; i++) {
-    const row = rows[i]!;
-    if (!shape.wanted(row)) continue;
-    if (items.length === size) break;
-    const message = shape.toMessage(row);
-    const rowBytes = shape.encodedSize(message);
-    // At least one row per page, however large, so paging always moves on.
-    if (items.length > 0 && bytes + rowBytes > PAGE_BUDGET_BYTES) break;
-    items.push(message);
-    bytes += rowBytes;
-    last = row;
-  }
+  const { items, last, next } = fill(rows, start, size, shape);
   let more = false;
-  for (let j = i; last !== undefined && j < rows.length && !more; j++) more = shape.wanted(rows[j]!);
+  for (let j = next; last !== undefined && j < rows.length && !more; j++) more = shape.wanted(rows[j]!);
   return { items, nextPageToken: more ? tokenAfter(last!.id) : "" };
 }
 
@@ -76,20 +61,37 @@ export function pageByKey<R, M>(
   const after = request.pageToken === "" ? undefined : lastIdOf(request.pageToken);
   // One row more than the page: whether there is a next page without another read.
   const rows = read(after, size + 1);
+  const { items, last, next } = fill(rows, 0, size, { wanted: () => true, ...shape });
+  return { items, nextPageToken: last !== undefined && next < rows.length ? tokenAfter(shape.idOf(last)) : "" };
+}
+
+/**
+ * The messages of the wanted rows from `start`: at most `size`, and at most PAGE_BUDGET_BYTES but
+ * at least one, however large, so paging always moves on. Also the last row taken, and the index
+ * where the next page starts looking.
+ */
+function fill<R, M>(
+  rows: readonly R[],
+  start: number,
+  size: number,
+  shape: Pick<PageShape<R, M>, "wanted" | "toMessage" | "encodedSize">,
+): { items: M[]; last: R | undefined; next: number } {
   const items: M[] = [];
   let bytes = 0;
-  let taken = 0;
-  for (const row of rows) {
+  let last: R | undefined;
+  let i = start;
+  for (; i < rows.length; i++) {
+    const row = rows[i]!;
+    if (!shape.wanted(row)) continue;
     if (items.length === size) break;
     const message = shape.toMessage(row);
     const rowBytes = shape.encodedSize(message);
     if (items.length > 0 && bytes + rowBytes > PAGE_BUDGET_BYTES) break;
     items.push(message);
     bytes += rowBytes;
-    taken += 1;
+    last = row;
   }
-  const more = taken < rows.length;
-  return { items, nextPageToken: more ? tokenAfter(shape.idOf(rows[taken - 1]!)) : "" };
+  return { items, last, next: i };
 }
 
 /** The rows a page may hold: page_size, 0 meaning the default; refused outside 0 to the maximum. */
